@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Anchor selection.
+ *
+ * 1. Offsets: every run of present pages has one offset d = pfn - vpn;
+ *    runs are packed as (d, length) keys, radix sorted and merged into a
+ *    histogram "how many pages already sit at offset d".
+ * 2. Candidates: the max_candidates most frequent offsets, tried in
+ *    order; the first feasible one keeps the most pages in place of any
+ *    feasible anchor (an offset outside the histogram keeps none).
+ * 3. Alignment: a feasible offset with d % 512 == 0 (2 MiB blocks line
+ *    up, ready for THP) wins if it costs at most align_slack more moves.
+ * 4. Window search: when no frequent offset is feasible (or the best
+ *    keeps so few pages that any aligned window is as good), scan every
+ *    window position in every zone once, sliding counts of movable
+ *    frames and of our own frames and walking the histogram in step:
+ *    fewest misplaced pages first, then fewest pages of others displaced.
+ *    Linear in frames.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anchor.h"
+#include "radix_sort.h"
+
+#define NUM_LIMIT (1ull << 44)  /* pfn and vpn bound for the key packing */
+#define LEN_BITS 19
+#define LEN_MAX ((1ull << LEN_BITS) - 1)
+#define D_BIAS NUM_LIMIT        /* d + D_BIAS fits in 45 bits */
+
+/* The offset histogram: ud[] ascending, cnt[] pages at each offset. */
+struct offsets {
+	int64_t *ud;
+	uint32_t *cnt;
+	size_t n;
+	size_t bytes;
+};
+
+struct selector {
+	const struct frame_map *fm;
+	const struct range_tree *rt;
+	const struct vma_pages *v;
+	uint64_t first, last, present;
+	size_t live, peak;
+};
+
+static void account(struct selector *s, long delta)
+{
+	s->live += delta;
+	if (s->live > s->peak)
+		s->peak = s->live;
+}
+
+static bool is_aligned(int64_t d)
+{
+	return ((uint64_t)d & (CONTIG_PAGES_2M - 1)) == 0;
+}
+
+static int build_offsets(struct selector *s, struct offsets *o)
+{
+	const struct vma_pages *v = s->v;
+	uint64_t *keys;
+	size_t nk = 0, cap = 1024, i, n;
+	uint64_t j = s->first;
+	int err;
+
+	keys = malloc(cap * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (j <= s->last) {
+		uint64_t k = j + 1, len;
+		int64_t d;
+
+		if (v->pfn[j] == CONTIG_PFN_NONE) {
+			j++;
+			continue;
+		}
+		while (k <= s->last && v->pfn[k] == v->pfn[k - 1] + 1 &&
+		       k - j < LEN_MAX)
+			k++;
+		len = k - j;
+		d = (int64_t)v->pfn[j] - (int64_t)(v->start_vpn + j);
+		if (nk == cap) {
+			uint64_t *p = realloc(keys, 2 * cap * sizeof(*p));
+
+			if (!p) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = p;
+			cap *= 2;
+		}
+		keys[nk++] = (uint64_t)(d + (int64_t)D_BIAS) << LEN_BITS | len;
+		j = k;
+	}
+	account(s, cap * sizeof(*keys) + nk * sizeof(*keys)); /* + sort scratch */
+	err = radix_sort_u64(keys, nk);
+	account(s, -(long)(nk * sizeof(*keys)));
+	if (err) {
+		free(keys);
+		return err;
+	}
+	o->cnt = malloc((nk ? nk : 1) * sizeof(*o->cnt));
+	if (!o->cnt) {
+		free(keys);
+		return -ENOMEM;
+	}
+	/* Merge equal offsets in place: keys[] becomes ud[]. */
+	o->ud = (int64_t *)keys;
+	for (i = 0, n = 0; i < nk; i++) {
+		int64_t d = (int64_t)(keys[i] >> LEN_BITS) - (int64_t)D_BIAS;
+		uint32_t len = keys[i] & LEN_MAX;
+
+		if (n && o->ud[n - 1] == d) {
+			o->cnt[n - 1] += len;
+		} else {
+			o->ud[n] = d;
+			o->cnt[n++] = len;
+		}
+	}
+	o->n = n;
+	o->bytes = cap * sizeof(*keys) + nk * sizeof(*o->cnt);
+	account(s, nk * sizeof(*o->cnt));
+	return 0;
+}
+
+static uint64_t pages_at(const struct offsets *o, int64_t d)
+{
+	size_t lo = 0, hi = o->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->ud[mid] < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->n && o->ud[lo] == d ? o->cnt[lo] : 0;
+}
+
+/* Window of offset d, or false if it leaves the frame map. */
+static bool window_of(const struct selector *s, int64_t d, uint64_t *ws,
+		      uint64_t *we)
+{
+	int64_t start = (int64_t)(s->v->start_vpn + s->first) + d;
+
+	if (start < 0)
+		return false;
+	*ws = (uint64_t)start;
+	*we = *ws + (s->last - s->first + 1);
+	return *we <= s->fm->nr_frames;
+}
+
+static bool feasible(const struct selector *s, int64_t d)
+{
+	uint64_t ws, we;
+
+	if (!window_of(s, d, &ws, &we))
+		return false;
+	return frame_map_window_ok(s->fm, ws, we) &&
+	       !rt_find_overlap(s->rt, ws, we, NULL);
+}
+
+struct choice {
+	bool found;
+	enum anchor_method how;
+	int64_t d;
+	uint64_t in_place;
+	uint64_t displaced; /* only known from the window search */
+};
+
+static void consider(struct choice *c, enum anchor_method how, int64_t d,
+		     uint64_t in_place, uint64_t displaced)
+{
+	if (!c->found || in_place > c->in_place ||
+	    (in_place == c->in_place && displaced < c->displaced)) {
+		c->found = true;
+		c->how = how;
+		c->d = d;
+		c->in_place = in_place;
+		c->displaced = displaced;
+	}
+}
+
+/* Indices of the k most frequent offsets, most frequent first. */
+static size_t top_offsets(const struct offsets *o, size_t *idx, size_t k)
+{
+	size_t n = 0, i;
+
+	/* min-heap on cnt (ties: larger index first out) of size k */
+	for (i = 0; i < o->n; i++) {
+		size_t pos;
+
+		if (n == k) {
+			if (o->cnt[i] <= o->cnt[idx[0]])
+				continue;
+			pos = 0;
+			/* sift the new element down from the root */
+			for (;;) {
+				size_t l = 2 * pos + 1, r = l + 1, m = pos;
+				uint32_t mc = o->cnt[i];
+
+				if (l < n && o->cnt[idx[l]] < mc) {
+					m = l;
+					mc = o->cnt[idx[l]];
+				}
+				if (r < n && o->cnt[idx[r]] < mc)
+					m = r;
+				if (m == pos)
+					break;
+				idx[pos] = idx[m];
+				pos = m;
+			}
+			idx[pos] = i;
+			continue;
+		}
+		pos = n++;
+		while (pos && o->cnt[idx[(pos - 1) / 2]] > o->cnt[i]) {
+			idx[pos] = idx[(pos - 1) / 2];
+			pos = (pos - 1) / 2;
+		}
+		idx[pos] = i;
+	}
+	/* insertion sort by count descending, then offset ascending */
+	for (i = 1; i < n; i++) {
+		size_t x = idx[i], j = i;
+
+		while (j && (o->cnt[idx[j - 1]] < o->cnt[x] ||
+			     (o->cnt[idx[j - 1]] == o->cnt[x] &&
+			      idx[j - 1] > x))) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = x;
+	}
+	return n;
+}
+
+/* Our own frames, sorted, for counting them inside sliding windows. */
+static int own_frames(struct selector *s, uint64_t **out, size_t *nr)
+{
+	uint64_t *f = malloc((s->present ? s->present : 1) * sizeof(*f));
+	size_t n = 0;
+	uint64_t j;
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	for (j = s->first; j <= s->last; j++)
+		if (s->v->pfn[j] != CONTIG_PFN_NONE)
+			f[n++] = s->v->pfn[j];
+	account(s, 2 * n * sizeof(*f));
+	err = radix_sort_u64(f, n);
+	account(s, -(long)(n * sizeof(*f)));
+	if (err) {
+		free(f);
+		return err;
+	}
+	*out = f;
+	*nr = n;
+	return 0;
+}
+
+/* End of the claim-free, bad-frame-free segment starting at pos. */
+static uint64_t segment_end(const struct selector *s, uint64_t pos,
+			    uint64_t zone_end)
+{
+	const struct frame_map *fm = s->fm;
+	struct rt_range r;
+	uint64_t end = zone_end;
+	size_t lo = 0, hi = fm->nr_bad;
+
+	while (lo < hi) { /* first bad span starting after pos */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fm->bad[mid].start <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < fm->nr_bad && fm->bad[lo].start < end)
+		end = fm->bad[lo].start;
+	if (rt_find_overlap(s->rt, pos, end, &r) && r.start < end)
+		end = r.start;
+	return end;
+}
+
+/* Next frame >= pos outside bad spans and claims. */
+static uint64_t skip_unusable(const struct selector *s, uint64_t pos,
+			      uint64_t zone_end)
+{
+	struct rt_range r;
+
+	while (pos < zone_end) {
+		uint64_t next = frame_map_next_good(s->fm, pos);
+
+		if (next != pos) {
+			pos = next;
+			continue;
+		}
+		if (rt_lookup(s->rt, pos, &r)) {
+			pos = r.end;
+			continue;
+		}
+		break;
+	}
+	return pos;
+}
+
+static int window_search(struct selector *s, const struct offsets *o,
+			 struct choice *best, struct choice *aligned)
+{
+	const struct frame_map *fm = s->fm;
+	uint64_t len = s->last - s->first + 1, *own;
+	uint64_t base = s->v->start_vpn + s->first;
+	size_t nr_own, oi = 0, hi_own = 0, ui = 0;
+	unsigned int z, nz = fm->nr_zones ? fm->nr_zones : 1;
+	int err = own_frames(s, &own, &nr_own);
+
+	if (err)
+		return err;
+	for (z = 0; z < nz; z++) {
+		uint64_t zs = fm->nr_zones ? fm->zones[z].start_pfn : 0;
+		uint64_t ze = fm->nr_zones ? fm->zones[z].end_pfn :
+					     fm->nr_frames;
+		uint64_t pos = skip_unusable(s, zs, ze);
+
+		while (pos + len <= ze) {
+			uint64_t end = segment_end(s, pos, ze), a, movable = 0;
+
+			for (a = pos; a < pos + len && a < end; a++)
+				movable += fm->state[a] == FRAME_MOVABLE;
+			for (a = pos; a + len <= end; a++) {
+				int64_t d = (int64_t)a - (int64_t)base;
+				uint64_t in_place = 0, mine, foreign;
+
+				if (a > pos)
+					movable += (fm->state[a + len - 1] ==
+						    FRAME_MOVABLE) -
+						   (fm->state[a - 1] ==
+						    FRAME_MOVABLE);
+				while (oi < nr_own && own[oi] < a)
+					oi++;
+				if (hi_own < oi)
+					hi_own = oi;
+				while (hi_own < nr_own && own[hi_own] < a + len)
+					hi_own++;
+				mine = hi_own - oi;
+				/* a stale map may not count ours as movable */
+				foreign = movable > mine ? movable - mine : 0;
+				while (ui < o->n && o->ud[ui] < d)
+					ui++;
+				if (ui < o->n && o->ud[ui] == d)
+					in_place = o->cnt[ui];
+				consider(best, ANCHOR_WINDOW_SEARCH, d, in_place,
+					 foreign);
+				if (is_aligned(d))
+					consider(aligned, ANCHOR_WINDOW_SEARCH, d,
+						 in_place, foreign);
+			}
+			pos = skip_unusable(s, end > pos ? end : pos + 1, ze);
+		}
+	}
+	account(s, -(long)(nr_own * sizeof(*own)));
+	free(own);
+	return 0;
+}
+
+static void fill(const struct selector *s, int64_t d, uint64_t in_place,
+		 enum anchor_method m, struct anchor *out)
+{
+	out->method = m;
+	out->offset = d;
+	out->first = s->first;
+	out->last = s->last;
+	window_of(s, d, &out->win_start, &out->win_end);
+	out->present = s->present;
+	out->in_place = in_place;
+	out->misplaced = s->present - in_place;
+}
+
+static bool span_of(const struct vma_pages *v, struct selector *s)
+{
+	uint64_t i;
+
+	s->present = 0;
+	for (i = 0; i < v->nr; i++) {
+		if (v->pfn[i] == CONTIG_PFN_NONE)
+			continue;
+		if (!s->present++)
+			s->first = i;
+		s->last = i;
+	}
+	return s->present > 0;
+}
+
+static bool numbers_fit(const struct vma_pages *v)
+{
+	uint64_t i;
+
+	if (v->start_vpn + v->nr >= NUM_LIMIT || v->nr > UINT32_MAX)
+		return false;
+	for (i = 0; i < v->nr; i++)
+		if (v->pfn[i] != CONTIG_PFN_NONE && v->pfn[i] >= NUM_LIMIT)
+			return false;
+	return true;
+}
+
+int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
+		  const struct vma_pages *v, const struct anchor_params *p,
+		  struct anchor *out)
+{
+	struct selector s = { .fm = fm, .rt = rt, .v = v };
+	struct choice best = { 0 }, aligned = { 0 };
+	struct offsets o = { 0 };
+	size_t idx[256], k, i;
+	uint64_t slack;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!numbers_fit(v))
+		return -ERANGE;
+	if (!span_of(v, &s))
+		return 0; /* ANCHOR_NONE */
+	err = build_offsets(&s, &o);
+	if (err)
+		return err;
+	if (o.n == 1) { /* one run already */
+		fill(&s, o.ud[0], s.present, ANCHOR_IN_PLACE, out);
+		out->best_misplaced = 0;
+		goto out_free;
+	}
+
+	k = top_offsets(&o, idx, p->max_candidates < 256 ?
+				 p->max_candidates : 256);
+	for (i = 0; i < k; i++) {
+		int64_t d = o.ud[idx[i]];
+
+		if ((best.found && (aligned.found || !is_aligned(d))) ||
+		    !feasible(&s, d))
+			continue;
+		if (!best.found)
+			consider(&best, ANCHOR_HISTOGRAM, d, o.cnt[idx[i]], 0);
+		if (is_aligned(d) && !aligned.found)
+			consider(&aligned, ANCHOR_HISTOGRAM, d, o.cnt[idx[i]],
+				 0);
+	}
+	if (best.found && !aligned.found) {
+		/* the aligned offsets on either side of the best */
+		int64_t lo = best.d & ~(int64_t)(CONTIG_PAGES_2M - 1);
+		int64_t cand[2] = { lo, lo + CONTIG_PAGES_2M };
+
+		for (i = 0; i < 2; i++)
+			if (feasible(&s, cand[i]))
+				consider(&aligned, ANCHOR_ALIGNED, cand[i],
+					 pages_at(&o, cand[i]), 0);
+	}
+	slack = (uint64_t)(p->align_slack * (double)(s.present - best.in_place));
+	if (!best.found || (!aligned.found && best.in_place <= slack)) {
+		struct choice wb = { 0 };
+
+		err = window_search(&s, &o, &wb, &aligned);
+		if (err)
+			goto out_free;
+		if (!best.found)
+			best = wb;
+	}
+	if (!best.found) {
+		err = -ENOSPC;
+		goto out_free;
+	}
+	slack = (uint64_t)(p->align_slack * (double)(s.present - best.in_place));
+	if (aligned.found && aligned.d != best.d &&
+	    aligned.in_place + slack >= best.in_place)
+		fill(&s, aligned.d, aligned.in_place, ANCHOR_ALIGNED, out);
+	else
+		fill(&s, best.d, best.in_place, best.how, out);
+	out->best_misplaced = s.present - best.in_place;
+out_free:
+	out->peak_bytes = s.peak;
+	free(o.ud);
+	free(o.cnt);
+	return err;
+}
+
+int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
+		    const struct vma_pages *v, uint64_t win_start,
+		    struct anchor *out)
+{
+	struct selector s = { .fm = fm, .rt = rt, .v = v };
+	int64_t d;
+	uint64_t j, in_place = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!numbers_fit(v))
+		return -ERANGE;
+	if (!span_of(v, &s))
+		return 0;
+	d = (int64_t)win_start - (int64_t)(v->start_vpn + s.first);
+	if (!feasible(&s, d))
+		return -ENOSPC;
+	for (j = s.first; j <= s.last; j++)
+		in_place += v->pfn[j] != CONTIG_PFN_NONE &&
+			    v->pfn[j] == (uint64_t)((int64_t)(v->start_vpn + j) + d);
+	fill(&s, d, in_place, ANCHOR_FIXED, out);
+	out->best_misplaced = out->misplaced;
+	return 0;
+}

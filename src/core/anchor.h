@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Anchor selection: where a VMA's physical range should start.
+ *
+ * For a present page at (vpn, pfn) its offset is d = pfn - vpn; choosing
+ * an anchor is choosing d, after which page vpn belongs at frame vpn + d.
+ * The window is the frame range covering the VMA's first to last present
+ * page under that offset. The best anchor keeps the most pages in place
+ * among feasible windows (inside one zone, every frame free or movable,
+ * no overlap with another owner's claim).
+ */
+#ifndef CONTIG_CORE_ANCHOR_H
+#define CONTIG_CORE_ANCHOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame_map.h"
+#include "range_tree.h"
+#include "vma_pages.h"
+
+enum anchor_method {
+	ANCHOR_NONE = 0,      /* no present page: nothing to anchor */
+	ANCHOR_IN_PLACE,      /* already one run: keep it */
+	ANCHOR_HISTOGRAM,     /* a frequent offset was feasible */
+	ANCHOR_ALIGNED,       /* a 2 MiB-aligned offset within the slack */
+	ANCHOR_WINDOW_SEARCH, /* min-moves scan of the frame map */
+	ANCHOR_FIXED,         /* given by the caller (anchor_evaluate) */
+};
+
+struct anchor_params {
+	/*
+	 * Accept a 2 MiB-aligned anchor (d % 512 == 0) when it costs at
+	 * most this fraction more moves than the best anchor.
+	 */
+	double align_slack;
+	/* Most frequent offsets tried before the window search. */
+	unsigned int max_candidates;
+};
+
+#define ANCHOR_PARAMS_DEFAULT { .align_slack = 0.03, .max_candidates = 64 }
+
+struct anchor {
+	enum anchor_method method;
+	int64_t offset;        /* frame = vpn + offset */
+	uint64_t first;        /* index of the first present page */
+	uint64_t last;         /* index of the last present page */
+	uint64_t win_start;    /* frame of page `first` */
+	uint64_t win_end;      /* one past the frame of page `last` */
+	uint64_t present;
+	uint64_t in_place;     /* present pages already at their target */
+	uint64_t misplaced;    /* present - in_place */
+	uint64_t best_misplaced; /* fewest misplaced of any feasible anchor */
+	size_t peak_bytes;     /* most heap memory held while selecting */
+};
+
+/*
+ * Pick the anchor for v. Claims in rt of other owners are avoided; the
+ * caller removes v's own earlier claim first. fm must be indexed
+ * (frame_map_index). 0, -ENOSPC (no feasible window), -ERANGE (frame or
+ * page numbers beyond 2^44), -ENOMEM.
+ */
+int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
+		  const struct vma_pages *v, const struct anchor_params *p,
+		  struct anchor *out);
+
+/*
+ * Fill out for a caller-chosen window start (frame of the first present
+ * page), e.g. another placement rule to compare against. 0, -ENOSPC if
+ * the window is not feasible, -ENOMEM.
+ */
+int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
+		    const struct vma_pages *v, uint64_t win_start,
+		    struct anchor *out);
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Frame map: per-frame state, zones, and an index of unusable spans.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame_map.h"
+
+int frame_map_init(struct frame_map *fm, uint64_t nr_frames)
+{
+	memset(fm, 0, sizeof(*fm));
+	fm->state = calloc(nr_frames ? nr_frames : 1, 1);
+	if (!fm->state)
+		return -ENOMEM;
+	fm->nr_frames = nr_frames;
+	return 0;
+}
+
+void frame_map_free(struct frame_map *fm)
+{
+	free(fm->state);
+	free(fm->bad);
+	memset(fm, 0, sizeof(*fm));
+}
+
+int frame_map_add_zone(struct frame_map *fm, uint64_t start, uint64_t end,
+		       const char *name, int node)
+{
+	struct frame_zone *z;
+
+	if (start >= end || end > fm->nr_frames ||
+	    fm->nr_zones == FRAME_MAP_MAX_ZONES)
+		return -EINVAL;
+	if (fm->nr_zones && fm->zones[fm->nr_zones - 1].end_pfn > start)
+		return -EINVAL;
+	z = &fm->zones[fm->nr_zones++];
+	z->start_pfn = start;
+	z->end_pfn = end;
+	z->node = node;
+	strncpy(z->name, name, sizeof(z->name) - 1);
+	z->name[sizeof(z->name) - 1] = '\0';
+	return 0;
+}
+
+static bool frame_bad(uint8_t s)
+{
+	return s == FRAME_UNMOVABLE || s == FRAME_HOLE;
+}
+
+int frame_map_index(struct frame_map *fm)
+{
+	size_t n = 0, cap = 0;
+	struct frame_bad_span *spans = NULL;
+	uint64_t i = 0;
+
+	while (i < fm->nr_frames) {
+		uint64_t j;
+
+		if (!frame_bad(fm->state[i])) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < fm->nr_frames && frame_bad(fm->state[j]);)
+			j++;
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 256;
+			struct frame_bad_span *p = realloc(spans, c * sizeof(*p));
+
+			if (!p) {
+				free(spans);
+				return -ENOMEM;
+			}
+			spans = p;
+			cap = c;
+		}
+		spans[n].start = i;
+		spans[n].end = j;
+		n++;
+		i = j;
+	}
+	free(fm->bad);
+	fm->bad = spans;
+	fm->nr_bad = n;
+	return 0;
+}
+
+int frame_map_zone_of(const struct frame_map *fm, uint64_t pfn)
+{
+	unsigned int i;
+
+	if (!fm->nr_zones)
+		return pfn < fm->nr_frames ? 0 : -1;
+	for (i = 0; i < fm->nr_zones; i++)
+		if (pfn >= fm->zones[i].start_pfn && pfn < fm->zones[i].end_pfn)
+			return (int)i;
+	return -1;
+}
+
+/* Index of the first bad span whose end is > pfn (nr_bad if none). */
+static size_t first_bad_after(const struct frame_map *fm, uint64_t pfn)
+{
+	size_t lo = 0, hi = fm->nr_bad;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fm->bad[mid].end <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool frame_map_window_ok(const struct frame_map *fm, uint64_t start,
+			 uint64_t end)
+{
+	int z;
+	size_t b;
+
+	if (start >= end || end > fm->nr_frames)
+		return false;
+	z = frame_map_zone_of(fm, start);
+	if (z < 0 || (fm->nr_zones && end > fm->zones[z].end_pfn))
+		return false;
+	b = first_bad_after(fm, start);
+	return b == fm->nr_bad || fm->bad[b].start >= end;
+}
+
+uint64_t frame_map_next_good(const struct frame_map *fm, uint64_t pfn)
+{
+	size_t b = first_bad_after(fm, pfn);
+
+	if (b < fm->nr_bad && fm->bad[b].start <= pfn)
+		pfn = fm->bad[b].end;
+	return pfn < fm->nr_frames ? pfn : fm->nr_frames;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * contigctl show PID [--json]: per-VMA contiguity read from /proc.
+ */
+#ifndef CONTIG_CTL_SHOW_H
+#define CONTIG_CTL_SHOW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "contigctl.h"
+#include "maps.h"
+#include "metrics.h"
+
+/* Run-map tokens kept per VMA: a table cell, and the JSON field. */
+#define SHOW_RUNMAP_TOKENS_TEXT 24
+#define SHOW_RUNMAP_TOKENS_JSON 64
+
+struct show_vma {
+	const struct vma_info *vma;
+	struct contig_metrics m;
+	uint64_t swapped;
+	char *runmap; /* malloc'd */
+};
+
+struct show_result {
+	int pid;
+	char comm[64];
+	struct vma_list maps;
+	struct show_vma *v; /* maps.nr entries */
+};
+
+int ctl_show(const struct ctl_opts *o, int argc, char **argv);
+
+/* Renderers (show_print.c). */
+void show_print_json(FILE *f, const struct show_result *r);
+void show_print_text(FILE *f, const struct show_result *r);
+
+#endif

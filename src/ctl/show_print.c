@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * contigctl show output: one line of JSON (the command-line contract in
+ * DESIGN.md) or a table for people.
+ *
+ * JSON: {"pid":N,"vmas":[{"start":"0x…","end":"0x…","kind":"…","pages":N,
+ * "present":N,"runs":N,"largest_run":N,"runs_99":N,"aligned_2m":N,
+ * "perms":"rw-p","path":"…"|null,"swapped":N,"runmap":"+512 -3 _40"}]}
+ * The contract fields come first, in that order; the rest are extras.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+#include "show.h"
+
+void show_print_json(FILE *f, const struct show_result *r)
+{
+	struct json_writer w;
+	size_t i;
+
+	json_init(&w, f);
+	json_obj_begin(&w);
+	json_kv_u64(&w, "pid", (uint64_t)r->pid);
+	json_key(&w, "vmas");
+	json_arr_begin(&w);
+	for (i = 0; i < r->maps.nr; i++) {
+		const struct show_vma *sv = &r->v[i];
+		const struct vma_info *v = sv->vma;
+
+		json_obj_begin(&w);
+		json_kv_hex(&w, "start", v->start);
+		json_kv_hex(&w, "end", v->end);
+		json_kv_str(&w, "kind", vma_kind_name(v->kind));
+		json_kv_u64(&w, "pages", sv->m.pages);
+		json_kv_u64(&w, "present", sv->m.present);
+		json_kv_u64(&w, "runs", sv->m.runs);
+		json_kv_u64(&w, "largest_run", sv->m.largest_run);
+		json_kv_u64(&w, "runs_99", sv->m.runs_99);
+		json_kv_u64(&w, "aligned_2m", sv->m.aligned_2m);
+		json_kv_str(&w, "perms", v->perms);
+		json_kv_str(&w, "path", v->path);
+		json_kv_u64(&w, "swapped", sv->swapped);
+		json_kv_str(&w, "runmap", sv->runmap);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+	fputc('\n', f);
+}
+
+/* Pages as a short size: 4K, 64M, 1.5G. */
+static void human_size(char *buf, size_t size, uint64_t pages)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)pages * 4;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(uint64_t)v)
+		snprintf(buf, size, "%" PRIu64 "%c", (uint64_t)v, units[u]);
+	else
+		snprintf(buf, size, "%.1f%c", v, units[u]);
+}
+
+void show_print_text(FILE *f, const struct show_result *r)
+{
+	uint64_t pages = 0, present = 0, runs = 0;
+	size_t i;
+
+	for (i = 0; i < r->maps.nr; i++) {
+		pages += r->v[i].m.pages;
+		present += r->v[i].m.present;
+		runs += r->v[i].m.runs;
+	}
+	fprintf(f,
+		"pid %d (%s): %zu VMAs, %" PRIu64 " of %" PRIu64
+		" pages present in %" PRIu64 " runs\n",
+		r->pid, r->comm, r->maps.nr, present, pages, runs);
+	fprintf(f, "%-12s %-12s %6s %-8s %-4s %8s %8s %7s %8s %7s %4s  %s\n",
+		"START", "END", "SIZE", "KIND", "PERM", "PAGES", "PRESENT",
+		"RUNS", "LARGEST", "RUNS99", "2M", "PATH");
+	for (i = 0; i < r->maps.nr; i++) {
+		const struct show_vma *sv = &r->v[i];
+		const struct vma_info *v = sv->vma;
+		char size[16];
+
+		human_size(size, sizeof(size), sv->m.pages);
+		fprintf(f,
+			"%012" PRIx64 " %012" PRIx64 " %6s %-8s %-4s %8" PRIu64
+			" %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " %7" PRIu64
+			" %4" PRIu64 "  %s\n",
+			v->start, v->end, size, vma_kind_name(v->kind),
+			v->perms, sv->m.pages, sv->m.present, sv->m.runs,
+			sv->m.largest_run, sv->m.runs_99, sv->m.aligned_2m,
+			v->path ? v->path : "");
+		if (sv->m.present && sv->runmap && *sv->runmap)
+			fprintf(f, "    runs: %s\n", sv->runmap);
+	}
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * scatter: hold memory with a known, badly scattered physical layout.
+ *
+ * Maps a 64 MiB anonymous region (MADV_NOHUGEPAGE, fenced by PROT_NONE
+ * guard pages so that it is exactly one VMA) and faults it in a permuted
+ * page order, interleaved with faults in a second mapping, so that the
+ * page allocator cannot hand out consecutive frames. Also maps an 8 MiB
+ * 2 MiB-aligned MADV_HUGEPAGE region (when THP allows it, this gives
+ * aligned 2 MiB blocks), and a 1 GiB reservation with a handful of
+ * pages touched far apart (a sparse VMA, like a JIT cage or a GC heap).
+ * Prints
+ *   pid PID
+ *   region START END
+ *   thp START END
+ *   sparse START END
+ * then sleeps until stdin reaches end of file or a signal ends it.
+ *
+ * usage: scatter [MiB]   (default 64)
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define HUGE (2UL << 20)
+
+static void die(const char *what)
+{
+	fprintf(stderr, "scatter: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* A fenced anonymous mapping of len bytes, start aligned to align. */
+static char *fenced_map(size_t len, size_t align)
+{
+	size_t total = len + align + 2 * PAGE;
+	char *raw, *p;
+
+	raw = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		die("mmap");
+	p = (char *)(((uintptr_t)raw + PAGE + align - 1) & ~(align - 1));
+	if (mprotect(p, len, PROT_READ | PROT_WRITE))
+		die("mprotect");
+	return p;
+}
+
+/* xorshift64*: deterministic, good enough for a permutation. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = 64, pages, i;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	size_t *perm;
+	static const size_t sparse_touch[] = {
+		0,	     5 * 256 + 1, 5 * 256 + 2,
+		5 * 256 + 3, 700 * 256,	  1024 * 256 - 1,
+	};
+	char *region, *other, *thp, *sparse, buf[64];
+	char *end;
+
+	if (argc > 1) {
+		errno = 0;
+		mib = strtoul(argv[1], &end, 10);
+		if (errno || *end || !mib || mib > 65536) {
+			fprintf(stderr, "usage: scatter [MiB]\n");
+			return 2;
+		}
+	}
+	pages = mib * (1UL << 20) / PAGE;
+	region = fenced_map(pages * PAGE, HUGE);
+	other = fenced_map(pages * PAGE, PAGE);
+	thp = fenced_map(4 * HUGE, HUGE);
+	sparse = fenced_map(512 * HUGE, HUGE);
+	if (madvise(region, pages * PAGE, MADV_NOHUGEPAGE) ||
+	    madvise(other, pages * PAGE, MADV_NOHUGEPAGE) ||
+	    madvise(sparse, 512 * HUGE, MADV_NOHUGEPAGE))
+		die("madvise(MADV_NOHUGEPAGE)");
+	/* THP may be disabled: then these are ordinary pages. */
+	(void)madvise(thp, 4 * HUGE, MADV_HUGEPAGE);
+
+	perm = malloc(pages * sizeof(*perm));
+	if (!perm)
+		die("malloc");
+	for (i = 0; i < pages; i++)
+		perm[i] = i;
+	for (i = pages - 1; i > 0; i--) {
+		size_t j = rnd(&seed) % (i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < pages; i++) {
+		region[perm[i] * PAGE] = 1;
+		if (rnd(&seed) & 1)
+			other[i * PAGE] = 1;
+	}
+	memset(thp, 1, 4 * HUGE);
+	for (i = 0; i < sizeof(sparse_touch) / sizeof(sparse_touch[0]); i++)
+		sparse[sparse_touch[i] * PAGE] = 1;
+	free(perm);
+
+	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n"
+	       "thp 0x%" PRIxPTR " 0x%" PRIxPTR "\n"
+	       "sparse 0x%" PRIxPTR " 0x%" PRIxPTR "\n",
+	       (int)getpid(), (uintptr_t)region,
+	       (uintptr_t)(region + pages * PAGE), (uintptr_t)thp,
+	       (uintptr_t)(thp + 4 * HUGE), (uintptr_t)sparse,
+	       (uintptr_t)(sparse + 512 * HUGE));
+	fflush(stdout);
+	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
