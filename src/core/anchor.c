@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "anchor.h"
+#include "array.h"
 #include "radix_sort.h"
 
 #define NUM_LIMIT (1ull << 44)  /* pfn and vpn bound for the key packing */
@@ -62,15 +63,15 @@ static int build_offsets(struct selector *s, struct offsets *o)
 {
 	const struct vma_pages *v = s->v;
 	uint64_t *keys;
-	size_t nk = 0, cap = 1024, i, n;
+	size_t nk = 0, cap = 0, i, n;
 	uint64_t j = s->first;
 	int err;
 
-	keys = malloc(cap * sizeof(*keys));
+	keys = array_reserve(NULL, &cap, 1024, sizeof(*keys), 1024);
 	if (!keys)
 		return -ENOMEM;
 	while (j <= s->last) {
-		uint64_t k = j + 1, len;
+		uint64_t k = j + 1, len, *p;
 		int64_t d;
 
 		if (v->pfn[j] == CONTIG_PFN_NONE) {
@@ -82,16 +83,12 @@ static int build_offsets(struct selector *s, struct offsets *o)
 			k++;
 		len = k - j;
 		d = (int64_t)v->pfn[j] - (int64_t)(v->start_vpn + j);
-		if (nk == cap) {
-			uint64_t *p = realloc(keys, 2 * cap * sizeof(*p));
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
-			cap *= 2;
+		p = array_reserve(keys, &cap, nk + 1, sizeof(*keys), 1024);
+		if (!p) {
+			free(keys);
+			return -ENOMEM;
 		}
+		keys = p;
 		keys[nk++] = (uint64_t)(d + (int64_t)D_BIAS) << LEN_BITS | len;
 		j = k;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame_map.h"
+#include "array.h"
 
 int frame_map_init(struct frame_map *fm, uint64_t nr_frames)
 {
@@ -56,6 +57,7 @@ int frame_map_index(struct frame_map *fm)
 	uint64_t i = 0;
 
 	while (i < fm->nr_frames) {
+		struct frame_bad_span *p;
 		uint64_t j;
 
 		if (!frame_bad(fm->state[i])) {
@@ -64,17 +66,12 @@ int frame_map_index(struct frame_map *fm)
 		}
 		for (j = i + 1; j < fm->nr_frames && frame_bad(fm->state[j]);)
 			j++;
-		if (n == cap) {
-			size_t c = cap ? 2 * cap : 256;
-			struct frame_bad_span *p = realloc(spans, c * sizeof(*p));
-
-			if (!p) {
-				free(spans);
-				return -ENOMEM;
-			}
-			spans = p;
-			cap = c;
+		p = array_reserve(spans, &cap, n + 1, sizeof(*spans), 256);
+		if (!p) {
+			free(spans);
+			return -ENOMEM;
 		}
+		spans = p;
 		spans[n].start = i;
 		spans[n].end = j;
 		n++;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "array.h"
 #include "vma_pages.h"
 
 /*
@@ -104,19 +105,16 @@ int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn,
 			if (run < SHORT_RUN) {
 				hist[run]++;
 			} else {
-				if (nr_longs == cap_longs) {
-					size_t cap = cap_longs ? 2 * cap_longs : 64;
-					uint64_t *n = realloc(longs,
-							      cap * sizeof(*n));
+				uint64_t *n = array_reserve(longs, &cap_longs,
+							    nr_longs + 1,
+							    sizeof(*n), 64);
 
-					if (!n) {
-						free(longs);
-						free(hist);
-						return -ENOMEM;
-					}
-					longs = n;
-					cap_longs = cap;
+				if (!n) {
+					free(longs);
+					free(hist);
+					return -ENOMEM;
 				}
+				longs = n;
 				longs[nr_longs++] = run;
 			}
 			run = 0;

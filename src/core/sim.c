@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "array.h"
 
 int sim_init(struct sim *s, uint64_t nr_frames)
 {
@@ -55,15 +56,11 @@ int sim_vma_add(struct sim *s, uint64_t start_vpn, uint64_t nr)
 
 	if (!nr || nr > UINT32_MAX || s->nr_vmas >= SIM_NO_OWNER)
 		return -EINVAL;
-	if (s->nr_vmas == s->cap_vmas) {
-		size_t cap = s->cap_vmas ? 2 * s->cap_vmas : 8;
-		struct sim_vma *p = realloc(s->vmas, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->vmas = p;
-		s->cap_vmas = cap;
-	}
+	v = array_reserve(s->vmas, &s->cap_vmas, s->nr_vmas + 1,
+			  sizeof(*s->vmas), 8);
+	if (!v)
+		return -ENOMEM;
+	s->vmas = v;
 	v = &s->vmas[s->nr_vmas];
 	v->pages.pfn = malloc(nr * sizeof(*v->pages.pfn));
 	if (!v->pages.pfn)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "framemap_build.h"
+#include "array.h"
 #include "kpageflags.h"
 #include "proc_file.h"
 
@@ -30,7 +31,7 @@ static int cmp_range(const void *a, const void *b)
 
 int iomem_parse_ram(const char *buf, struct pfn_range **out, size_t *nr)
 {
-	struct pfn_range *r = NULL;
+	struct pfn_range *r = NULL, *p;
 	size_t n = 0, cap = 0, i, m;
 	bool any_nonzero = false, any_ram = false;
 	const char *line = buf;
@@ -64,17 +65,12 @@ int iomem_parse_ram(const char *buf, struct pfn_range **out, size_t *nr)
 					  (end + 1) / PAGE_SIZE_BYTES;
 		if (end <= start)
 			goto next_line;
-		if (n == cap) {
-			size_t c = cap ? 2 * cap : 16;
-			struct pfn_range *p = realloc(r, c * sizeof(*p));
-
-			if (!p) {
-				free(r);
-				return -ENOMEM;
-			}
-			r = p;
-			cap = c;
+		p = array_reserve(r, &cap, n + 1, sizeof(*r), 16);
+		if (!p) {
+			free(r);
+			return -ENOMEM;
 		}
+		r = p;
 		r[n].start = start;
 		r[n].end = end;
 		n++;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "maps.h"
+#include "array.h"
 #include "proc_file.h"
 
 static const char *const kind_names[VMA_KIND_COUNT] = {
@@ -129,15 +130,12 @@ int maps_parse_line(const char *line, struct vma_info *out)
 
 static int list_push(struct vma_list *list, const struct vma_info *v)
 {
-	if (list->nr == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 64;
-		struct vma_info *p = realloc(list->v, cap * sizeof(*p));
+	struct vma_info *p = array_reserve(list->v, &list->cap, list->nr + 1,
+					   sizeof(*p), 64);
 
-		if (!p)
-			return -ENOMEM;
-		list->v = p;
-		list->cap = cap;
-	}
+	if (!p)
+		return -ENOMEM;
+	list->v = p;
 	list->v[list->nr++] = *v;
 	return 0;
 }

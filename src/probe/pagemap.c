@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pagemap.h"
+#include "array.h"
 #include "proc_file.h"
 
 /* Entries per pread: 512 KiB, 256 MiB of address space. */
@@ -182,15 +183,11 @@ static int pv_drop(struct pv_builder *b, uint64_t n)
 		pv->gaps[pv->nr_gaps - 1].dropped += n;
 		return 0;
 	}
-	if (pv->nr_gaps == b->cap_gaps) {
-		size_t cap = b->cap_gaps ? 2 * b->cap_gaps : 16;
-
-		g = realloc(pv->gaps, cap * sizeof(*g));
-		if (!g)
-			return -ENOMEM;
-		pv->gaps = g;
-		b->cap_gaps = cap;
-	}
+	g = array_reserve(pv->gaps, &b->cap_gaps, pv->nr_gaps + 1, sizeof(*g),
+			  16);
+	if (!g)
+		return -ENOMEM;
+	pv->gaps = g;
 	g = &pv->gaps[pv->nr_gaps++];
 	g->at = pv->pages.nr;
 	g->dropped = n;
@@ -343,7 +340,7 @@ static int pagemap_scan_windows(int fd, uint64_t start_vpn, uint64_t nr,
 {
 	struct pm_scan_arg_compat arg;
 	struct page_region_compat regs[512];
-	struct pagemap_window *w = NULL;
+	struct pagemap_window *w = NULL, *p;
 	size_t n = 0, cap = 0;
 	uint64_t addr = start_vpn << CONTIG_PAGE_SHIFT;
 	uint64_t end = (start_vpn + nr) << CONTIG_PAGE_SHIFT;
@@ -386,18 +383,12 @@ static int pagemap_scan_windows(int fd, uint64_t start_vpn, uint64_t nr,
 					w[n - 1].end_vpn = e;
 				continue;
 			}
-			if (n == cap) {
-				size_t c = cap ? 2 * cap : 64;
-				struct pagemap_window *p =
-					realloc(w, c * sizeof(*p));
-
-				if (!p) {
-					free(w);
-					return -ENOMEM;
-				}
-				w = p;
-				cap = c;
+			p = array_reserve(w, &cap, n + 1, sizeof(*w), 64);
+			if (!p) {
+				free(w);
+				return -ENOMEM;
 			}
+			w = p;
 			w[n].start_vpn = s;
 			w[n].end_vpn = e;
 			n++;
