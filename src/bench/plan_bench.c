@@ -108,7 +108,8 @@ static int run_strategy(const struct scenario *sc, const struct bench_opts *o,
 		if (rfc) {
 			err = rfc_window(&s.fm, rt, vp->nr, &cursor);
 			if (!err)
-				err = anchor_evaluate(&s.fm, rt, vp, cursor, &a);
+				err = anchor_evaluate(&s.fm, rt, vp, cursor,
+						      &a);
 		} else {
 			err = anchor_select(&s.fm, rt, vp, &p, &a);
 		}
@@ -220,7 +221,8 @@ int plan_bench(const struct bench_opts *o)
 		if (o->json)
 			printf("{\"name\":\"%s\",\"pages\":%" PRIu64
 			       ",\"lower_bound\":%" PRIu64 ",\"ours\":%" PRIu64
-			       ",\"rfc\":%" PRIu64 ",\"ours_exchanges\":%" PRIu64
+			       ",\"rfc\":%" PRIu64
+			       ",\"ours_exchanges\":%" PRIu64
 			       ",\"ours_cycles\":%" PRIu64
 			       ",\"plan_ms\":%.1f}\n",
 			       sc->name, ours.pages, ours.lower_bound, ours.ops,

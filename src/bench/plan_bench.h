@@ -7,10 +7,10 @@
 
 struct bench_opts {
 	bool json;
-	uint64_t gib;      /* simulated RAM */
-	uint64_t big_gib;  /* the one-VMA planning case */
+	uint64_t gib; /* simulated RAM */
+	uint64_t big_gib; /* the one-VMA planning case */
 	uint64_t seed;
-	const char *only;  /* one scenario by name, or NULL */
+	const char *only; /* one scenario by name, or NULL */
 };
 
 /* 0 or -errno (a plan that fails verification is an error). */

@@ -47,7 +47,8 @@ int machine_init(struct sim *s, uint64_t gib)
 		sim_set_state(s, f, FRAME_HOLE);
 	for (f = low; f < frames && f < 4 * GIB_PAGES; f++)
 		sim_set_state(s, f, FRAME_HOLE);
-	for (f = 4096; f < 4096 + 64 * MIB_PAGES; f++) /* kernel image, memmap */
+	for (f = 4096; f < 4096 + 64 * MIB_PAGES;
+	     f++) /* kernel image, memmap */
 		sim_set_state(s, f, FRAME_UNMOVABLE);
 	return 0;
 }
@@ -83,9 +84,8 @@ static int add_vmas(struct sim *s, uint64_t *seed, int *ids, int n,
 		uint64_t vpn = 0x7f0000000ull + (uint64_t)i * 0x1000000ull +
 			       rnd(seed, 4096);
 
-		ids[i] = sim_vma_add(s, vpn, pages_lo +
-						     rnd(seed, pages_hi -
-							       pages_lo + 1));
+		ids[i] = sim_vma_add(
+			s, vpn, pages_lo + rnd(seed, pages_hi - pages_lo + 1));
 		if (ids[i] < 0)
 			return ids[i];
 	}
@@ -157,8 +157,8 @@ static int build_interleaved(struct sim *s, uint64_t gib, uint64_t seed,
  * of the Normal zone used by other processes at random; 24 VMAs of
  * 32..128 MiB faulted in short runs (1..16) at random places.
  */
-static int build_churn(struct sim *s, uint64_t gib, uint64_t seed,
-		       int *ids, int max_ids)
+static int build_churn(struct sim *s, uint64_t gib, uint64_t seed, int *ids,
+		       int max_ids)
 {
 	uint64_t lo = machine_normal_start(s), hi = s->fm.nr_frames;
 	uint64_t blocks = (hi - lo) / PAGEBLOCK, unmovable, i;
@@ -215,8 +215,8 @@ static int build_churn(struct sim *s, uint64_t gib, uint64_t seed,
  * at an arbitrary (unaligned) place, the rest scattered, others' pages
  * around them.
  */
-static int build_partial(struct sim *s, uint64_t gib, uint64_t seed,
-			 int *ids, int max_ids)
+static int build_partial(struct sim *s, uint64_t gib, uint64_t seed, int *ids,
+			 int max_ids)
 {
 	uint64_t lo = machine_normal_start(s), hi = s->fm.nr_frames, i;
 	int n = 8, v, err;

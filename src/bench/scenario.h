@@ -15,8 +15,8 @@ struct scenario {
 	const char *name;
 	const char *what;
 	/* builds the machine's state; returns VMA count or -errno */
-	int (*build)(struct sim *s, uint64_t gib, uint64_t seed,
-		     int *ids, int max_ids);
+	int (*build)(struct sim *s, uint64_t gib, uint64_t seed, int *ids,
+		     int max_ids);
 };
 
 extern const struct scenario scenarios[];

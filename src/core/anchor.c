@@ -26,10 +26,10 @@
 #include "array.h"
 #include "radix_sort.h"
 
-#define NUM_LIMIT (1ull << 44)  /* pfn and vpn bound for the key packing */
+#define NUM_LIMIT (1ull << 44) /* pfn and vpn bound for the key packing */
 #define LEN_BITS 19
 #define LEN_MAX ((1ull << LEN_BITS) - 1)
-#define D_BIAS NUM_LIMIT        /* d + D_BIAS fits in 45 bits */
+#define D_BIAS NUM_LIMIT /* d + D_BIAS fits in 45 bits */
 
 /* The offset histogram: ud[] ascending, cnt[] pages at each offset. */
 struct offsets {
@@ -92,7 +92,8 @@ static int build_offsets(struct selector *s, struct offsets *o)
 		keys[nk++] = (uint64_t)(d + (int64_t)D_BIAS) << LEN_BITS | len;
 		j = k;
 	}
-	account(s, cap * sizeof(*keys) + nk * sizeof(*keys)); /* + sort scratch */
+	account(s,
+		cap * sizeof(*keys) + nk * sizeof(*keys)); /* + sort scratch */
 	err = radix_sort_u64(keys, nk);
 	account(s, -(long)(nk * sizeof(*keys)));
 	if (err) {
@@ -225,9 +226,9 @@ static size_t top_offsets(const struct offsets *o, size_t *idx, size_t k)
 	for (i = 1; i < n; i++) {
 		size_t x = idx[i], j = i;
 
-		while (j && (o->cnt[idx[j - 1]] < o->cnt[x] ||
-			     (o->cnt[idx[j - 1]] == o->cnt[x] &&
-			      idx[j - 1] > x))) {
+		while (j &&
+		       (o->cnt[idx[j - 1]] < o->cnt[x] ||
+			(o->cnt[idx[j - 1]] == o->cnt[x] && idx[j - 1] > x))) {
 			idx[j] = idx[j - 1];
 			j--;
 		}
@@ -352,11 +353,11 @@ static int window_search(struct selector *s, const struct offsets *o,
 					ui++;
 				if (ui < o->n && o->ud[ui] == d)
 					in_place = o->cnt[ui];
-				consider(best, ANCHOR_WINDOW_SEARCH, d, in_place,
-					 foreign);
+				consider(best, ANCHOR_WINDOW_SEARCH, d,
+					 in_place, foreign);
 				if (is_aligned(d))
-					consider(aligned, ANCHOR_WINDOW_SEARCH, d,
-						 in_place, foreign);
+					consider(aligned, ANCHOR_WINDOW_SEARCH,
+						 d, in_place, foreign);
 			}
 			pos = skip_unusable(s, end > pos ? end : pos + 1, ze);
 		}
@@ -431,8 +432,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		goto out_free;
 	}
 
-	k = top_offsets(&o, idx, p->max_candidates < 256 ?
-				 p->max_candidates : 256);
+	k = top_offsets(&o, idx,
+			p->max_candidates < 256 ? p->max_candidates : 256);
 	for (i = 0; i < k; i++) {
 		int64_t d = o.ud[idx[i]];
 
@@ -455,7 +456,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 				consider(&aligned, ANCHOR_ALIGNED, cand[i],
 					 pages_at(&o, cand[i]), 0);
 	}
-	slack = (uint64_t)(p->align_slack * (double)(s.present - best.in_place));
+	slack = (uint64_t)(p->align_slack *
+			   (double)(s.present - best.in_place));
 	if (!best.found || (!aligned.found && best.in_place <= slack)) {
 		struct choice wb = { 0 };
 
@@ -469,7 +471,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		err = -ENOSPC;
 		goto out_free;
 	}
-	slack = (uint64_t)(p->align_slack * (double)(s.present - best.in_place));
+	slack = (uint64_t)(p->align_slack *
+			   (double)(s.present - best.in_place));
 	if (aligned.found && aligned.d != best.d &&
 	    aligned.in_place + slack >= best.in_place)
 		fill(&s, aligned.d, aligned.in_place, ANCHOR_ALIGNED, out);
@@ -501,7 +504,8 @@ int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
 		return -ENOSPC;
 	for (j = s.first; j <= s.last; j++)
 		in_place += v->pfn[j] != CONTIG_PFN_NONE &&
-			    v->pfn[j] == (uint64_t)((int64_t)(v->start_vpn + j) + d);
+			    v->pfn[j] ==
+				    (uint64_t)((int64_t)(v->start_vpn + j) + d);
 	fill(&s, d, in_place, ANCHOR_FIXED, out);
 	out->best_misplaced = out->misplaced;
 	return 0;

@@ -20,12 +20,12 @@
 #include "vma_pages.h"
 
 enum anchor_method {
-	ANCHOR_NONE = 0,      /* no present page: nothing to anchor */
-	ANCHOR_IN_PLACE,      /* already one run: keep it */
-	ANCHOR_HISTOGRAM,     /* a frequent offset was feasible */
-	ANCHOR_ALIGNED,       /* a 2 MiB-aligned offset within the slack */
+	ANCHOR_NONE = 0, /* no present page: nothing to anchor */
+	ANCHOR_IN_PLACE, /* already one run: keep it */
+	ANCHOR_HISTOGRAM, /* a frequent offset was feasible */
+	ANCHOR_ALIGNED, /* a 2 MiB-aligned offset within the slack */
 	ANCHOR_WINDOW_SEARCH, /* min-moves scan of the frame map */
-	ANCHOR_FIXED,         /* given by the caller (anchor_evaluate) */
+	ANCHOR_FIXED, /* given by the caller (anchor_evaluate) */
 };
 
 struct anchor_params {
@@ -38,20 +38,23 @@ struct anchor_params {
 	unsigned int max_candidates;
 };
 
-#define ANCHOR_PARAMS_DEFAULT { .align_slack = 0.03, .max_candidates = 64 }
+#define ANCHOR_PARAMS_DEFAULT                             \
+	{                                                 \
+		.align_slack = 0.03, .max_candidates = 64 \
+	}
 
 struct anchor {
 	enum anchor_method method;
-	int64_t offset;        /* frame = vpn + offset */
-	uint64_t first;        /* index of the first present page */
-	uint64_t last;         /* index of the last present page */
-	uint64_t win_start;    /* frame of page `first` */
-	uint64_t win_end;      /* one past the frame of page `last` */
+	int64_t offset; /* frame = vpn + offset */
+	uint64_t first; /* index of the first present page */
+	uint64_t last; /* index of the last present page */
+	uint64_t win_start; /* frame of page `first` */
+	uint64_t win_end; /* one past the frame of page `last` */
 	uint64_t present;
-	uint64_t in_place;     /* present pages already at their target */
-	uint64_t misplaced;    /* present - in_place */
+	uint64_t in_place; /* present pages already at their target */
+	uint64_t misplaced; /* present - in_place */
 	uint64_t best_misplaced; /* fewest misplaced of any feasible anchor */
-	size_t peak_bytes;     /* most heap memory held while selecting */
+	size_t peak_bytes; /* most heap memory held while selecting */
 };
 
 /*

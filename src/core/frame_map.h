@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 enum frame_state {
-	FRAME_FREE = 0,       /* in the buddy allocator */
-	FRAME_MOVABLE = 1,    /* in use by a page the backend can move */
-	FRAME_UNMOVABLE = 2,  /* kernel, pinned, slab, page tables, ... */
-	FRAME_HOLE = 3,       /* no RAM behind it */
+	FRAME_FREE = 0, /* in the buddy allocator */
+	FRAME_MOVABLE = 1, /* in use by a page the backend can move */
+	FRAME_UNMOVABLE = 2, /* kernel, pinned, slab, page tables, ... */
+	FRAME_HOLE = 3, /* no RAM behind it */
 };
 
 #define FRAME_MAP_MAX_ZONES 16
@@ -24,7 +24,7 @@ enum frame_state {
 struct frame_zone {
 	uint64_t start_pfn;
 	uint64_t end_pfn; /* exclusive */
-	char name[16];    /* "DMA", "DMA32", "Normal", ... */
+	char name[16]; /* "DMA", "DMA32", "Normal", ... */
 	int node;
 };
 
@@ -36,7 +36,7 @@ struct frame_bad_span {
 
 struct frame_map {
 	uint64_t nr_frames; /* frames 0 .. nr_frames - 1 */
-	uint8_t *state;     /* enum frame_state per frame */
+	uint8_t *state; /* enum frame_state per frame */
 	unsigned int nr_zones;
 	struct frame_zone zones[FRAME_MAP_MAX_ZONES]; /* sorted, disjoint */
 	/* Index built by frame_map_index(); valid until state[] changes. */

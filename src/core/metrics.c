@@ -80,8 +80,8 @@ static uint64_t count_aligned_2m(const uint64_t *pfn, uint64_t start_vpn,
 	return blocks;
 }
 
-int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn,
-			   uint64_t nr, struct contig_metrics *out)
+int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn, uint64_t nr,
+			   struct contig_metrics *out)
 {
 	uint64_t *hist, *longs = NULL;
 	size_t nr_longs = 0, cap_longs = 0;

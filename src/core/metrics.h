@@ -11,17 +11,17 @@
 #include <stdint.h>
 
 struct contig_metrics {
-	uint64_t pages;       /* pages in the VMA */
-	uint64_t present;     /* pages with a physical frame */
-	uint64_t runs;        /* maximal runs, VA and PFN both +1 */
+	uint64_t pages; /* pages in the VMA */
+	uint64_t present; /* pages with a physical frame */
+	uint64_t runs; /* maximal runs, VA and PFN both +1 */
 	uint64_t largest_run; /* pages in the largest run */
-	uint64_t runs_99;     /* fewest runs (largest first) covering 99 % */
-	uint64_t aligned_2m;  /* 2 MiB VA blocks backed by one aligned 2 MiB frame block */
+	uint64_t runs_99; /* fewest runs (largest first) covering 99 % */
+	uint64_t aligned_2m; /* 2 MiB VA blocks backed by one aligned 2 MiB frame block */
 };
 
 /* 0 or -ENOMEM. */
-int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn,
-			   uint64_t nr, struct contig_metrics *out);
+int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn, uint64_t nr,
+			   struct contig_metrics *out);
 
 /*
  * Compact run map, e.g. "+512 -3 _40 +17": "+N" a run of N >= 2 pages,

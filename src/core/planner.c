@@ -17,7 +17,7 @@ struct planner {
 	int64_t d;
 	uint64_t first, ws, we;
 	uint32_t *occupant; /* per window slot: our page sitting there */
-	uint8_t *done;      /* bitmap over page indices */
+	uint8_t *done; /* bitmap over page indices */
 	struct plan *p;
 };
 
@@ -147,9 +147,13 @@ static void plan_cycle(struct planner *pl, uint64_t i)
 int plan_build(const struct frame_map *fm, const struct vma_pages *v,
 	       const struct anchor *a, struct plan *out)
 {
-	struct planner pl = { .fm = fm, .v = v, .d = a->offset,
-			      .first = a->first, .ws = a->win_start,
-			      .we = a->win_end, .p = out };
+	struct planner pl = { .fm = fm,
+			      .v = v,
+			      .d = a->offset,
+			      .first = a->first,
+			      .ws = a->win_start,
+			      .we = a->win_end,
+			      .p = out };
 	uint64_t span = a->win_end - a->win_start, i;
 	size_t bytes;
 
@@ -164,7 +168,8 @@ int plan_build(const struct frame_map *fm, const struct vma_pages *v,
 
 	pl.occupant = malloc(span * sizeof(*pl.occupant));
 	pl.done = calloc((v->nr + 7) / 8, 1);
-	out->ops = malloc((a->misplaced ? a->misplaced : 1) * sizeof(*out->ops));
+	out->ops =
+		malloc((a->misplaced ? a->misplaced : 1) * sizeof(*out->ops));
 	bytes = span * sizeof(*pl.occupant) + (v->nr + 7) / 8 +
 		a->misplaced * sizeof(*out->ops);
 	if (!pl.occupant || !pl.done || !out->ops) {

@@ -24,25 +24,25 @@
 #include "vma_pages.h"
 
 enum plan_kind {
-	PLAN_MOVE = 1,     /* target frame is free */
+	PLAN_MOVE = 1, /* target frame is free */
 	PLAN_EXCHANGE = 2, /* target frame holds a page: swap the two */
 };
 
 struct plan_op {
-	uint32_t idx;  /* page index in the VMA: vpn = start_vpn + idx */
+	uint32_t idx; /* page index in the VMA: vpn = start_vpn + idx */
 	uint32_t kind; /* enum plan_kind */
 };
 
 struct plan {
 	uint64_t start_vpn;
-	int64_t offset;         /* target frame = vpn + offset */
-	struct plan_op *ops;    /* in execution order */
+	int64_t offset; /* target frame = vpn + offset */
+	struct plan_op *ops; /* in execution order */
 	uint64_t nr_ops;
 	uint64_t moves;
 	uint64_t exchanges;
-	uint64_t cycles;        /* cycles among our own pages */
+	uint64_t cycles; /* cycles among our own pages */
 	uint64_t misplaced;
-	size_t peak_bytes;      /* heap held while planning (ops included) */
+	size_t peak_bytes; /* heap held while planning (ops included) */
 };
 
 static inline uint64_t plan_target(const struct plan *p,

@@ -44,7 +44,8 @@ int radix_sort_u64(uint64_t *keys, size_t n)
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & (BUCKETS - 1)]++] = src[i];
+			dst[count[(src[i] >> shift) & (BUCKETS - 1)]++] =
+				src[i];
 		dst = src;
 		src = src == keys ? tmp : keys;
 	}

@@ -15,7 +15,7 @@ struct range_tree;
 
 struct rt_range {
 	uint64_t start; /* first frame */
-	uint64_t end;   /* one past the last frame */
+	uint64_t end; /* one past the last frame */
 	uint64_t owner; /* caller-defined key, e.g. (pid << 32 | vma index) */
 };
 
@@ -31,8 +31,8 @@ int rt_remove(struct range_tree *rt, uint64_t start);
 size_t rt_remove_owner(struct range_tree *rt, uint64_t owner);
 
 /* The lowest claim overlapping [start, end), if any. */
-bool rt_find_overlap(const struct range_tree *rt, uint64_t start,
-		     uint64_t end, struct rt_range *out);
+bool rt_find_overlap(const struct range_tree *rt, uint64_t start, uint64_t end,
+		     struct rt_range *out);
 /* The claim containing frame, if any. */
 bool rt_lookup(const struct range_tree *rt, uint64_t frame,
 	       struct rt_range *out);

@@ -24,8 +24,8 @@ struct sim_vma {
 
 struct sim {
 	struct frame_map fm;
-	uint32_t *owner;   /* per frame: VMA id or SIM_NO_OWNER */
-	uint32_t *index;   /* per frame: page index in that VMA */
+	uint32_t *owner; /* per frame: VMA id or SIM_NO_OWNER */
+	uint32_t *index; /* per frame: page index in that VMA */
 	struct sim_vma *vmas;
 	size_t nr_vmas;
 	size_t cap_vmas;

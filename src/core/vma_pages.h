@@ -16,8 +16,8 @@
 
 struct vma_pages {
 	uint64_t start_vpn; /* virtual page number of the VMA's first page */
-	uint64_t nr;        /* pages in the VMA */
-	uint64_t *pfn;      /* nr entries, CONTIG_PFN_NONE where not present */
+	uint64_t nr; /* pages in the VMA */
+	uint64_t *pfn; /* nr entries, CONTIG_PFN_NONE where not present */
 };
 
 #endif

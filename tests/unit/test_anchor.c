@@ -113,8 +113,8 @@ START_TEST(test_anchor_vs_brute_force)
 	ck_assert_uint_eq(a.best_misplaced, a.present - b.best_in_place);
 	/* ... and the one chosen is feasible, costs what it says, and at
 	 * most align_slack more */
-	ck_assert(window_feasible(&s, claims, nr_claims, a.win_start,
-				  a.win_end));
+	ck_assert(
+		window_feasible(&s, claims, nr_claims, a.win_start, a.win_end));
 	for (k = a.first; k <= a.last; k++)
 		in_place += v->pfn[k] == a.win_start + (k - a.first);
 	ck_assert_uint_eq(in_place, a.in_place);
@@ -147,15 +147,15 @@ START_TEST(test_anchor_keeps_big_run)
 		ck_assert_int_eq(sim_fault(&s, id, i, random_free(&s, &seed)),
 				 0);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
-	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), 0);
+	ck_assert_int_eq(
+		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
 	ck_assert_int_eq(a.method, ANCHOR_HISTOGRAM);
 	ck_assert_uint_eq(a.win_start, 3001 - 100);
 	ck_assert_uint_eq(a.misplaced, 100);
 	/* claim that window for someone else: the run must move */
 	ck_assert_int_eq(rt_insert(rt, 3500, 3501, 99), 0);
-	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), 0);
+	ck_assert_int_eq(
+		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
 	ck_assert(a.win_end <= 3500 || a.win_start > 3500);
 	/* the run cannot stay; random pages may land in place by chance */
 	ck_assert_uint_gt(a.best_misplaced, 800);
@@ -181,8 +181,8 @@ START_TEST(test_anchor_prefers_aligned)
 		ck_assert_int_eq(sim_fault(&s, id, i, random_free(&s, &seed)),
 				 0);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
-	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), 0);
+	ck_assert_int_eq(
+		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
 	ck_assert_uint_eq((uint64_t)a.offset % 512, 0);
 	ck_assert_uint_le(a.misplaced, a.best_misplaced + 0.03 * 1024);
 	sim_free(&s);
@@ -203,14 +203,14 @@ START_TEST(test_anchor_edge_cases)
 	id = sim_vma_add(&s, 0x100, 32);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
 	/* nothing present */
-	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), 0);
+	ck_assert_int_eq(
+		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
 	ck_assert_int_eq(a.method, ANCHOR_NONE);
 	/* already one run */
 	for (i = 0; i < 8; i++)
 		sim_fault(&s, id, i, 20 + i);
-	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), 0);
+	ck_assert_int_eq(
+		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
 	ck_assert_int_eq(a.method, ANCHOR_IN_PLACE);
 	ck_assert_uint_eq(a.misplaced, 0);
 	/* no room at all: only our own frames are usable */
@@ -221,10 +221,12 @@ START_TEST(test_anchor_edge_cases)
 			sim_set_state(&s, i, FRAME_UNMOVABLE);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
 	ck_assert_int_eq(anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p,
-				       &a), -ENOSPC);
+				       &a),
+			 -ENOSPC);
 	/* fixed window outside the map */
 	ck_assert_int_eq(anchor_evaluate(&s.fm, rt, sim_vma_pages(&s, id), 60,
-					 &a), -ENOSPC);
+					 &a),
+			 -ENOSPC);
 	sim_free(&s);
 	rt_destroy(rt);
 }

@@ -27,13 +27,13 @@ static const struct window_case {
 	uint64_t start, end;
 	bool ok;
 } windows[] = {
-	{ 0, 16, true },    /* the whole DMA zone */
-	{ 10, 18, false },  /* crosses zones */
-	{ 22, 99, true },   /* movable frame inside is fine */
+	{ 0, 16, true }, /* the whole DMA zone */
+	{ 10, 18, false }, /* crosses zones */
+	{ 22, 99, true }, /* movable frame inside is fine */
 	{ 22, 100, false }, /* unmovable at 99 */
-	{ 19, 21, false },  /* unmovable at 20 */
-	{ 21, 22, false },  /* hole */
-	{ 5, 5, false },    /* empty */
+	{ 19, 21, false }, /* unmovable at 20 */
+	{ 21, 22, false }, /* hole */
+	{ 5, 5, false }, /* empty */
 	{ 90, 101, false }, /* past the end */
 };
 

@@ -18,19 +18,38 @@ static const struct metrics_case {
 } cases[] = {
 	{ "empty", 0x1000, { 0 }, 0, { 0, 0, 0, 0, 0, 0 }, "" },
 	{ "absent", 0x1000, { N, N, N }, 3, { 3, 0, 0, 0, 0, 0 }, "_3" },
-	{ "one run", 0x1000, { 10, 11, 12, 13 }, 4, { 4, 4, 1, 4, 1, 0 },
-	  "+4" },
-	{ "descending is not contiguous", 0x1000, { 13, 12, 11, 10 }, 4,
-	  { 4, 4, 4, 1, 4, 0 }, "-4" },
-	{ "stride two", 0x1000, { 10, 12, 14, 16 }, 4, { 4, 4, 4, 1, 4, 0 },
+	{ "one run", 0x1000, { 10, 11, 12, 13 }, 4, { 4, 4, 1, 4, 1, 0 }, "+4" },
+	{ "descending is not contiguous",
+	  0x1000,
+	  { 13, 12, 11, 10 },
+	  4,
+	  { 4, 4, 4, 1, 4, 0 },
 	  "-4" },
-	{ "gap breaks a run", 0x1000, { 10, 11, N, 13, 14 }, 5,
-	  { 5, 4, 2, 2, 2, 0 }, "+2 _1 +2" },
-	{ "mixed", 0x1000, { 5, 6, 7, 100, 50, 51, N, N, 9, 10, 11, 12 }, 12,
-	  { 12, 10, 4, 4, 4, 0 }, "+3 -1 +2 _2 +4" },
+	{ "stride two",
+	  0x1000,
+	  { 10, 12, 14, 16 },
+	  4,
+	  { 4, 4, 4, 1, 4, 0 },
+	  "-4" },
+	{ "gap breaks a run",
+	  0x1000,
+	  { 10, 11, N, 13, 14 },
+	  5,
+	  { 5, 4, 2, 2, 2, 0 },
+	  "+2 _1 +2" },
+	{ "mixed",
+	  0x1000,
+	  { 5, 6, 7, 100, 50, 51, N, N, 9, 10, 11, 12 },
+	  12,
+	  { 12, 10, 4, 4, 4, 0 },
+	  "+3 -1 +2 _2 +4" },
 	/* 99 % of 10 present pages needs all of them: 4 runs */
-	{ "runs_99 rounds up", 0, { 0, 1, 2, 3, 4, 5, 6, 20, 30, 40 }, 10,
-	  { 10, 10, 4, 7, 4, 0 }, "+7 -3" },
+	{ "runs_99 rounds up",
+	  0,
+	  { 0, 1, 2, 3, 4, 5, 6, 20, 30, 40 },
+	  10,
+	  { 10, 10, 4, 7, 4, 0 },
+	  "+7 -3" },
 };
 
 START_TEST(test_metrics_table)
@@ -40,14 +59,13 @@ START_TEST(test_metrics_table)
 	char buf[128];
 	size_t len;
 
-	ck_assert_int_eq(contig_metrics_compute(c->pfn, c->start_vpn, c->nr,
-						&m), 0);
+	ck_assert_int_eq(
+		contig_metrics_compute(c->pfn, c->start_vpn, c->nr, &m), 0);
 	ck_assert_msg(!memcmp(&m, &c->want, sizeof(m)),
 		      "%s: got pages %llu present %llu runs %llu largest %llu "
-		      "runs_99 %llu aligned %llu", c->name,
-		      (unsigned long long)m.pages,
-		      (unsigned long long)m.present,
-		      (unsigned long long)m.runs,
+		      "runs_99 %llu aligned %llu",
+		      c->name, (unsigned long long)m.pages,
+		      (unsigned long long)m.present, (unsigned long long)m.runs,
 		      (unsigned long long)m.largest_run,
 		      (unsigned long long)m.runs_99,
 		      (unsigned long long)m.aligned_2m);
@@ -67,7 +85,8 @@ START_TEST(test_metrics_aligned)
 	ck_assert_ptr_nonnull(pfn);
 	/* VMA starts 256 pages before a 2 MiB boundary */
 	for (i = 0; i < nr; i++)
-		pfn[i] = 4096 + 256 + i; /* block k lands on 4096+512k: aligned */
+		pfn[i] = 4096 + 256 +
+			 i; /* block k lands on 4096+512k: aligned */
 	ck_assert_int_eq(contig_metrics_compute(pfn, 0x100, nr, &m), 0);
 	/* blocks at vpn 0x200, 0x400, 0x600 fit inside [0x100, 0x900) */
 	ck_assert_uint_eq(m.aligned_2m, 3);
@@ -92,9 +111,9 @@ START_TEST(test_metrics_runs99_long)
 
 	ck_assert_ptr_nonnull(pfn);
 	for (i = 0; i < 10000; i++)
-		pfn[i] = 1000000 + i;      /* one run of 10000 */
+		pfn[i] = 1000000 + i; /* one run of 10000 */
 	for (i = 10000; i < nr; i++)
-		pfn[i] = 10 * i;           /* 100 single pages */
+		pfn[i] = 10 * i; /* 100 single pages */
 	ck_assert_int_eq(contig_metrics_compute(pfn, 0, nr, &m), 0);
 	ck_assert_uint_eq(m.runs, 101);
 	ck_assert_uint_eq(m.largest_run, 10000);

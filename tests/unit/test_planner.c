@@ -26,8 +26,8 @@ static void assert_one_run(const struct vma_pages *v)
 {
 	struct contig_metrics m;
 
-	ck_assert_int_eq(contig_metrics_compute(v->pfn, v->start_vpn, v->nr,
-						&m), 0);
+	ck_assert_int_eq(
+		contig_metrics_compute(v->pfn, v->start_vpn, v->nr, &m), 0);
 	/* absent pages split runs, so compare against the present span */
 	if (m.present) {
 		uint64_t i, first = UINT64_MAX, last = 0;
@@ -88,7 +88,8 @@ START_TEST(test_plan_random_machines)
 		assert_one_run(vp);
 		if (a.method != ANCHOR_NONE)
 			ck_assert_int_eq(rt_insert(rt, a.win_start, a.win_end,
-						   ids[v]), 0);
+						   ids[v]),
+					 0);
 		plan_free(&pl);
 		ck_assert_int_eq(sim_check(&s), 0);
 		/* earlier VMAs stay contiguous, nobody lost a page */
@@ -118,8 +119,8 @@ START_TEST(test_plan_cycles)
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(sim_fault(&s, id, i, 103 - i), 0);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
-	ck_assert_int_eq(anchor_evaluate(&s.fm, rt, sim_vma_pages(&s, id), 100,
-					 &a), 0);
+	ck_assert_int_eq(
+		anchor_evaluate(&s.fm, rt, sim_vma_pages(&s, id), 100, &a), 0);
 	ck_assert_uint_eq(a.misplaced, 4);
 	ck_assert_int_eq(plan_build(&s.fm, sim_vma_pages(&s, id), &a, &pl), 0);
 	ck_assert_uint_eq(pl.cycles, 2);
@@ -150,8 +151,8 @@ START_TEST(test_plan_rotation)
 	for (i = 0; i < k; i++)
 		ck_assert_int_eq(sim_fault(&s, id, i, 500 + (i + 1) % k), 0);
 	ck_assert_int_eq(frame_map_index(&s.fm), 0);
-	ck_assert_int_eq(anchor_evaluate(&s.fm, rt, sim_vma_pages(&s, id), 500,
-					 &a), 0);
+	ck_assert_int_eq(
+		anchor_evaluate(&s.fm, rt, sim_vma_pages(&s, id), 500, &a), 0);
 	ck_assert_int_eq(plan_build(&s.fm, sim_vma_pages(&s, id), &a, &pl), 0);
 	ck_assert_uint_eq(pl.cycles, 1);
 	ck_assert_uint_eq(pl.nr_ops, k - 1);
