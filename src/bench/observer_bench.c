@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * observer-bench: what the observer costs. Prints one JSON line.
+ *
+ *   observer-bench [--rounds N] [--phases N] [--idle-seconds N] [--procs N]
+ *
+ * Fault cost: a 1 MiB region, warmed first (first touch of fresh memory
+ * is slow here), then rounds of MADV_DONTNEED + touch every page; ns per
+ * fault is a round's time over its pages. Short phases alternate in one
+ * run: detached (no observer loaded), attached but this process not
+ * watched (the filter cost every other process pays), attached and
+ * watched. fault_ns_*: medians over all rounds of each kind;
+ * added_ns_per_fault: median over phases of (watched - detached) medians
+ * of the same phase, so that drift on a busy host cancels.
+ *
+ * Idle CPU: N sleeping children watched, observer_poll() once a second;
+ * our user+system time over wall time, in bpf mode and in proc mode.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "observer.h"
+
+#define REGION_PAGES 256
+
+struct samples {
+	double *v;
+	size_t nr, cap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void quiet(void *ctx, int prio, const char *msg)
+{
+	(void)ctx;
+	if (prio <= LOG_WARNING)
+		fprintf(stderr, "observer: %s\n", msg);
+}
+
+static int push(struct samples *s, double v)
+{
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		double *n = realloc(s->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->v = n;
+		s->cap = cap;
+	}
+	s->v[s->nr++] = v;
+	return 0;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[from, to) (sorts that span in place). */
+static double median_of(double *v, size_t from, size_t to)
+{
+	if (to <= from)
+		return -1;
+	qsort(v + from, to - from, sizeof(double), dbl_cmp);
+	return v[from + (to - from) / 2];
+}
+
+static double median(struct samples *s)
+{
+	return median_of(s->v, 0, s->nr);
+}
+
+/* One refault round over the region: ns per fault. */
+static double round_ns(char *buf, size_t pg)
+{
+	uint64_t t0;
+	size_t i;
+
+	t0 = now_ns();
+	madvise(buf, REGION_PAGES * pg, MADV_DONTNEED);
+	for (i = 0; i < REGION_PAGES; i++)
+		buf[i * pg] = (char)i;
+	return (double)(now_ns() - t0) / REGION_PAGES;
+}
+
+static int measure(struct samples *s, char *buf, size_t pg, unsigned rounds)
+{
+	unsigned r;
+	int err;
+
+	for (r = 0; r < rounds; r++) {
+		err = push(s, round_ns(buf, pg));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Percent of one core spent polling nprocs idle children for secs. */
+static int idle_cpu(enum observer_want want, unsigned nprocs, unsigned secs,
+		    double *pct, double *poll_us)
+{
+	struct observer_opts opts = { .want = want, .log = quiet };
+	struct observer *o = NULL;
+	pid_t *kids;
+	double c0, w0, polls = 0, poll_ns = 0;
+	unsigned i, started = 0, s;
+	uint64_t t;
+	int err;
+
+	kids = calloc(nprocs, sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	err = observer_open(&opts, &o);
+	if (err)
+		goto out;
+	for (i = 0; i < nprocs; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			for (;;)
+				pause();
+		}
+		if (kids[i] < 0) {
+			err = -errno;
+			goto out;
+		}
+		started++;
+		err = observer_watch(o, kids[i]);
+		if (err)
+			goto out;
+	}
+	c0 = cpu_s();
+	w0 = (double)now_ns() / 1e9;
+	for (s = 0; s < secs; s++) {
+		t = now_ns();
+		err = observer_poll(o);
+		if (err)
+			goto out;
+		poll_ns += (double)(now_ns() - t);
+		polls++;
+		usleep(1000000 - (useconds_t)((now_ns() - t) / 1000 % 1000000));
+	}
+	*pct = 100.0 * (cpu_s() - c0) / ((double)now_ns() / 1e9 - w0);
+	*poll_us = poll_ns / polls / 1e3;
+out:
+	for (i = 0; i < started; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	observer_close(o);
+	free(kids);
+	return err;
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > 1000000)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "phases", required_argument, NULL, 'p' },
+		{ "idle-seconds", required_argument, NULL, 'i' },
+		{ "procs", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned rounds = 100, phases = 15, idle_secs = 5, nprocs = 100, ph;
+	struct samples det = { 0 }, unw = { 0 }, wat = { 0 };
+	struct samples add_w = { 0 }, add_u = { 0 };
+	size_t from;
+	struct observer_opts opts = { .want = OBSERVER_WANT_BPF, .log = quiet };
+	struct observer_counters cnt = { 0 };
+	double idle_bpf = -1, idle_proc = -1, poll_bpf = -1, poll_proc = -1;
+	double snap_us = -1, d, u, w;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	struct observer *o = NULL;
+	struct vma_list vl = { 0 };
+	char describe[512] = "";
+	bool bpf = true;
+	char *buf;
+	int c, err = 0;
+	uint64_t t;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		unsigned *dst = c == 'r' ? &rounds :
+				c == 'p' ? &phases :
+				c == 'i' ? &idle_secs :
+				c == 'n' ? &nprocs :
+					   NULL;
+
+		if (!dst || parse_uint(optarg, dst)) {
+			fprintf(stderr,
+				"usage: observer-bench [--rounds N] "
+				"[--phases N] [--idle-seconds N] [--procs N]\n");
+			return 2;
+		}
+	}
+
+	buf = mmap(NULL, REGION_PAGES * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("observer-bench: mmap");
+		return 1;
+	}
+	/* Warm-up: the kernel's free lists and page tables settle. */
+	for (ph = 0; ph < 2000; ph++)
+		round_ns(buf, pg);
+
+	for (ph = 0; ph < phases && bpf; ph++) {
+		from = det.nr;
+		err = measure(&det, buf, pg, rounds);
+		if (err)
+			goto out;
+		err = observer_open(&opts, &o);
+		if (err) {
+			fprintf(stderr,
+				"observer-bench: bpf mode unavailable (%s); "
+				"no fault cost to measure\n",
+				strerror(-err));
+			bpf = false;
+			err = 0;
+			break;
+		}
+		snprintf(describe, sizeof(describe), "%s",
+			 observer_describe(o));
+		err = measure(&unw, buf, pg, rounds);
+		if (!err)
+			err = observer_watch(o, getpid());
+		if (!err)
+			err = measure(&wat, buf, pg, rounds);
+		if (!err)
+			err = observer_poll(o);
+		if (!err && ph == phases - 1) {
+			observer_counters(o, &cnt);
+			t = now_ns();
+			err = observer_snapshot(o, getpid(), &vl);
+			snap_us = (double)(now_ns() - t) / 1e3;
+		}
+		observer_close(o);
+		o = NULL;
+		if (err)
+			goto out;
+		/* Paired with this phase's detached rounds: drift cancels. */
+		d = median_of(det.v, from, det.nr);
+		err = push(&add_w, median_of(wat.v, from, wat.nr) - d);
+		if (!err)
+			err = push(&add_u, median_of(unw.v, from, unw.nr) - d);
+		if (err)
+			goto out;
+	}
+	if (bpf) {
+		err = idle_cpu(OBSERVER_WANT_BPF, nprocs, idle_secs, &idle_bpf,
+			       &poll_bpf);
+		if (err)
+			goto out;
+	}
+	err = idle_cpu(OBSERVER_WANT_PROC, nprocs, idle_secs, &idle_proc,
+		       &poll_proc);
+	if (err)
+		goto out;
+
+	d = median(&det);
+	u = median(&unw);
+	w = median(&wat);
+	printf("{\"mode\":\"%s\",\"hooks\":\"%s\",\"fault_ns_detached\":%.1f,"
+	       "\"fault_ns_attached\":%.1f,\"fault_ns_attached_unwatched\":%.1f,"
+	       "\"added_ns_per_fault\":%.1f,\"added_ns_per_fault_unwatched\":%.1f,"
+	       "\"rounds_per_kind\":%zu,\"pages_per_round\":%d,"
+	       "\"faults_counted_last_phase\":%llu,\"snapshot_us\":%.1f,"
+	       "\"snapshot_vmas\":%zu,\"procs\":%u,\"idle_seconds\":%u,"
+	       "\"idle_cpu_pct_100_procs\":%.3f,\"poll_us_100_procs\":%.1f,"
+	       "\"idle_cpu_pct_100_procs_proc\":%.3f,"
+	       "\"poll_us_100_procs_proc\":%.1f}\n",
+	       bpf ? "bpf" : "proc", describe, d, w, u,
+	       bpf ? median(&add_w) : 0, bpf ? median(&add_u) : 0, wat.nr,
+	       REGION_PAGES, (unsigned long long)cnt.faults, snap_us, vl.nr,
+	       nprocs, idle_secs, bpf ? idle_bpf : idle_proc,
+	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc);
+out:
+	if (err)
+		fprintf(stderr, "observer-bench: %s\n", strerror(-err));
+	vma_list_free(&vl);
+	free(det.v);
+	free(unw.v);
+	free(wat.v);
+	free(add_w.v);
+	free(add_u.v);
+	munmap(buf, REGION_PAGES * pg);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Observer front: mode choice, watch list, event queue, heat table. The
+ * backends (observer_bpf.c, observer_proc.c) feed it.
+ */
+#include "observer_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#define OBS_DEFAULT_HALF_LIFE_S 10.0
+#define OBS_EVQ_MAX 65536
+
+uint64_t obs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void obs_log(const struct observer *o, int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (o->opts.log)
+		o->opts.log(o->opts.log_ctx, prio, msg);
+	else if (prio <= LOG_INFO)
+		fprintf(stderr, "observer: %s\n", msg);
+}
+
+const char *observer_mode_name(enum observer_mode mode)
+{
+	switch (mode) {
+	case OBSERVER_MODE_BPF:
+		return "bpf";
+	case OBSERVER_MODE_PROC:
+		return "proc";
+	default:
+		return "none";
+	}
+}
+
+int observer_open(const struct observer_opts *opts, struct observer **out)
+{
+	struct observer *o;
+	char why[256] = "";
+	int err;
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	if (opts)
+		o->opts = *opts;
+	heat_init(&o->heat, o->opts.half_life_s > 0 ? o->opts.half_life_s :
+						      OBS_DEFAULT_HALF_LIFE_S);
+	o->last_poll_ns = obs_now_ns();
+
+	if (o->opts.want != OBSERVER_WANT_PROC) {
+		err = obs_bpf_open(o, why, sizeof(why));
+		if (!err) {
+			o->mode = OBSERVER_MODE_BPF;
+			snprintf(o->desc, sizeof(o->desc), "bpf: %s", why);
+			goto done;
+		}
+		if (o->opts.want == OBSERVER_WANT_BPF) {
+			obs_log(o, LOG_ERR, "bpf mode unavailable: %s", why);
+			goto err_free;
+		}
+	} else {
+		snprintf(why, sizeof(why), "forced by option");
+	}
+	err = obs_proc_open(o);
+	if (err)
+		goto err_free;
+	o->mode = OBSERVER_MODE_PROC;
+	snprintf(o->desc, sizeof(o->desc),
+		 "proc: smaps Referenced + clear_refs (%s)", why);
+done:
+	obs_log(o, LOG_INFO, "mode %s", o->desc);
+	*out = o;
+	return 0;
+err_free:
+	heat_free(&o->heat);
+	free(o);
+	return err;
+}
+
+void observer_close(struct observer *o)
+{
+	if (!o)
+		return;
+	if (o->mode == OBSERVER_MODE_BPF)
+		obs_bpf_close(o);
+	else if (o->mode == OBSERVER_MODE_PROC)
+		obs_proc_close(o);
+	heat_free(&o->heat);
+	free(o->evq);
+	free(o->pids);
+	free(o);
+}
+
+enum observer_mode observer_mode(const struct observer *o)
+{
+	return o->mode;
+}
+
+const char *observer_describe(const struct observer *o)
+{
+	return o->desc;
+}
+
+static ssize_t pid_index(const struct observer *o, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return (ssize_t)i;
+	return -1;
+}
+
+void obs_forget_pid(struct observer *o, pid_t pid)
+{
+	ssize_t i = pid_index(o, pid);
+
+	heat_drop_pid(&o->heat, pid);
+	if (i >= 0)
+		o->pids[i] = o->pids[--o->npids];
+}
+
+int observer_watch(struct observer *o, pid_t pid)
+{
+	int err;
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (pid_index(o, pid) >= 0)
+		return 0;
+	if (o->npids == o->pids_cap) {
+		size_t cap = o->pids_cap ? o->pids_cap * 2 : 16;
+		pid_t *p = realloc(o->pids, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		o->pids = p;
+		o->pids_cap = cap;
+	}
+	err = o->mode == OBSERVER_MODE_BPF ? obs_bpf_watch(o, pid) :
+					     obs_proc_watch(o, pid);
+	if (err)
+		return err;
+	o->pids[o->npids++] = pid;
+	return 0;
+}
+
+int observer_unwatch(struct observer *o, pid_t pid)
+{
+	int err;
+
+	if (pid_index(o, pid) < 0)
+		return -ENOENT;
+	err = o->mode == OBSERVER_MODE_BPF ? obs_bpf_unwatch(o, pid) :
+					     obs_proc_unwatch(o, pid);
+	obs_forget_pid(o, pid);
+	return err;
+}
+
+int obs_queue_event(struct observer *o, enum observer_event_type type,
+		    pid_t pid, uint64_t addr, uint64_t len, uint64_t arg)
+{
+	struct observer_event *ev;
+
+	if (o->ev_nr == o->ev_cap) {
+		size_t cap = o->ev_cap ? o->ev_cap * 2 : 64;
+
+		if (o->ev_nr >= OBS_EVQ_MAX) {
+			/* Collapse the queue into one "recheck all". */
+			o->ev_nr = 0;
+			type = OBSERVER_EV_LOST;
+			pid = 0;
+			addr = len = arg = 0;
+		} else {
+			ev = realloc(o->evq, cap * sizeof(*ev));
+			if (!ev)
+				return -ENOMEM;
+			o->evq = ev;
+			o->ev_cap = cap;
+		}
+	}
+	ev = &o->evq[o->ev_nr++];
+	ev->type = type;
+	ev->pid = pid;
+	ev->addr = addr;
+	ev->len = len;
+	ev->arg = arg;
+	return 0;
+}
+
+size_t observer_events(struct observer *o, struct observer_event *buf,
+		       size_t max)
+{
+	size_t n = o->ev_nr < max ? o->ev_nr : max;
+
+	if (!n)
+		return 0;
+	memcpy(buf, o->evq, n * sizeof(*buf));
+	memmove(o->evq, o->evq + n, (o->ev_nr - n) * sizeof(*buf));
+	o->ev_nr -= n;
+	return n;
+}
+
+int observer_poll(struct observer *o)
+{
+	uint64_t now = obs_now_ns();
+	int err;
+
+	err = o->mode == OBSERVER_MODE_BPF ? obs_bpf_poll(o, now) :
+					     obs_proc_poll(o, now);
+	o->last_poll_ns = now;
+	return err;
+}
+
+int observer_heat(const struct observer *o, struct observer_vma_heat **out,
+		  size_t *nr)
+{
+	struct heat_entry *r;
+	struct observer_vma_heat *h = NULL;
+	size_t i, n;
+	int err;
+
+	*out = NULL;
+	*nr = 0;
+	err = heat_ranked(&o->heat, o->last_poll_ns, &r, &n);
+	if (err || !n)
+		return err;
+	h = malloc(n * sizeof(*h));
+	if (!h) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		h[i].pid = r[i].pid;
+		h[i].start = r[i].start;
+		h[i].heat = r[i].heat;
+		h[i].total = r[i].total;
+	}
+	*out = h;
+	*nr = n;
+out:
+	free(r);
+	return err;
+}
+
+double observer_vma_heat(const struct observer *o, pid_t pid, uint64_t start)
+{
+	return heat_get(&o->heat, pid, start, o->last_poll_ns);
+}
+
+int observer_snapshot(struct observer *o, pid_t pid, struct vma_list *out)
+{
+	if (o->mode == OBSERVER_MODE_BPF)
+		return obs_bpf_snapshot(o, pid, out);
+	return maps_read(o->opts.proc_root, pid, out);
+}
+
+void observer_counters(const struct observer *o, struct observer_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (o->mode == OBSERVER_MODE_BPF)
+		obs_bpf_counters(o, c);
+}
