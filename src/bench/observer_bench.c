@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "observer.h"
 
 #define REGION_PAGES 256
@@ -55,15 +56,11 @@ static void quiet(void *ctx, int prio, const char *msg)
 
 static int push(struct samples *s, double v)
 {
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		double *n = realloc(s->v, cap * sizeof(*n));
+	double *n = array_reserve(s->v, &s->cap, s->nr + 1, sizeof(*n), 1024);
 
-		if (!n)
-			return -ENOMEM;
-		s->v = n;
-		s->cap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	s->v = n;
 	s->v[s->nr++] = v;
 	return 0;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include "array.h"
 #include "heat.h"
 
 #include <errno.h>
@@ -59,18 +60,14 @@ static struct heat_entry *get_or_insert(struct heat_table *t, int32_t pid,
 					uint64_t start, uint64_t now_ns)
 {
 	size_t i = lower_bound(t, pid, start);
+	struct heat_entry *e;
 
 	if (i < t->nr && t->e[i].pid == pid && t->e[i].start == start)
 		return &t->e[i];
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct heat_entry *e = realloc(t->e, cap * sizeof(*e));
-
-		if (!e)
-			return NULL;
-		t->e = e;
-		t->cap = cap;
-	}
+	e = array_reserve(t->e, &t->cap, t->nr + 1, sizeof(*e), 64);
+	if (!e)
+		return NULL;
+	t->e = e;
 	memmove(&t->e[i + 1], &t->e[i], (t->nr - i) * sizeof(*t->e));
 	t->nr++;
 	memset(&t->e[i], 0, sizeof(t->e[i]));

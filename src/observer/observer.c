@@ -3,6 +3,7 @@
  * Observer front: mode choice, watch list, event queue, heat table. The
  * backends (observer_bpf.c, observer_proc.c) feed it.
  */
+#include "array.h"
 #include "observer_int.h"
 
 #include <errno.h>
@@ -141,21 +142,17 @@ void obs_forget_pid(struct observer *o, pid_t pid)
 
 int observer_watch(struct observer *o, pid_t pid)
 {
+	pid_t *p;
 	int err;
 
 	if (pid <= 0)
 		return -EINVAL;
 	if (pid_index(o, pid) >= 0)
 		return 0;
-	if (o->npids == o->pids_cap) {
-		size_t cap = o->pids_cap ? o->pids_cap * 2 : 16;
-		pid_t *p = realloc(o->pids, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		o->pids = p;
-		o->pids_cap = cap;
-	}
+	p = array_reserve(o->pids, &o->pids_cap, o->npids + 1, sizeof(*p), 16);
+	if (!p)
+		return -ENOMEM;
+	o->pids = p;
 	err = o->mode == OBSERVER_MODE_BPF ? obs_bpf_watch(o, pid) :
 					     obs_proc_watch(o, pid);
 	if (err)

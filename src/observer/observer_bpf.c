@@ -13,6 +13,7 @@
  * "alone" keeps sys_enter/sys_exit for the tracepoint hook, whose cached
  * VMA lookups are only safe while those bump the layout generation.
  */
+#include "array.h"
 #include "observer_int.h"
 
 #include <bpf/bpf.h>
@@ -584,17 +585,13 @@ int obs_bpf_snapshot(struct observer *o, pid_t pid, struct vma_list *out)
 		/* Threads share the mm: the iterator may repeat VMAs. */
 		if (out->nr > base && out->v[out->nr - 1].start >= rec.start)
 			continue;
-		if (out->nr == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 64;
-
-			v = realloc(out->v, cap * sizeof(*v));
-			if (!v) {
-				err = -ENOMEM;
-				goto out;
-			}
-			out->v = v;
-			out->cap = cap;
+		v = array_reserve(out->v, &out->cap, out->nr + 1, sizeof(*v),
+				  64);
+		if (!v) {
+			err = -ENOMEM;
+			goto out;
 		}
+		out->v = v;
 		v = &out->v[out->nr++];
 		memset(v, 0, sizeof(*v));
 		v->start = rec.start;

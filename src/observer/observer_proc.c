@@ -6,6 +6,7 @@
  * interval. Side effect, as with any working-set estimator built on
  * clear_refs: reclaim sees the pages as not recently referenced.
  */
+#include "array.h"
 #include "observer_int.h"
 #include "proc_file.h"
 
@@ -147,15 +148,12 @@ static int scan_vma(void *ctx, const struct obs_smaps_vma *sv)
 	uint64_t kb;
 	int err;
 
-	if (sc->nr == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 64;
-		struct proc_vma *v = realloc(sc->v, cap * sizeof(*v));
+	struct proc_vma *v = array_reserve(sc->v, &sc->cap, sc->nr + 1,
+					   sizeof(*v), 64);
 
-		if (!v)
-			return -ENOMEM;
-		sc->v = v;
-		sc->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	sc->v = v;
 	sc->v[sc->nr].start = sv->start;
 	sc->v[sc->nr].end = sv->end;
 	sc->nr++;
@@ -272,18 +270,13 @@ static void remove_pid(struct obs_proc *s, struct proc_pid *pp)
 int obs_proc_watch(struct observer *o, pid_t pid)
 {
 	struct obs_proc *s = o->proc;
-	struct proc_pid *pp;
+	struct proc_pid *pp, *p;
 	int err;
 
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct proc_pid *p = realloc(s->p, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->p = p;
-		s->cap = cap;
-	}
+	p = array_reserve(s->p, &s->cap, s->nr + 1, sizeof(*p), 16);
+	if (!p)
+		return -ENOMEM;
+	s->p = p;
 	pp = &s->p[s->nr];
 	memset(pp, 0, sizeof(*pp));
 	pp->pid = pid;
