@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * contig_ioctl.h - user space ABI of the contig kernel helper (/dev/contig)
+ *
+ * Shared by the kernel module (kmod/) and user space (C11).  Only fixed-size
+ * __u32/__s32/__u64 fields, naturally aligned, no padding holes, so that the
+ * layout is the same for every compiler and for 32- and 64-bit callers.
+ * Pointers travel as __u64.  See contig(4).
+ */
+#ifndef CONTIG_IOCTL_H
+#define CONTIG_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CONTIG_DEVICE_PATH "/dev/contig"
+
+/* Bumped on any incompatible change of the structures below. */
+#define CONTIG_ABI_VERSION 1
+
+/* Largest accepted struct contig_batch.count; larger batches get E2BIG. */
+#define CONTIG_MAX_BATCH 1024
+
+/* struct contig_info.caps */
+/* EXCHANGE swaps the two pages' contents and mappings in place. */
+#define CONTIG_CAP_EXCHANGE_INPLACE (1ULL << 0)
+/* MOVE works, and EXCHANGE works by migration (evict, then fill). */
+#define CONTIG_CAP_MIGRATE_FALLBACK (1ULL << 1)
+/* Transparent huge pages are moved/exchanged whole (not yet: never set). */
+#define CONTIG_CAP_THP (1ULL << 2)
+/* ptrace access to the target is checked exactly (else CAP_SYS_PTRACE). */
+#define CONTIG_CAP_PTRACE_CHECK (1ULL << 3)
+
+struct contig_info {
+	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
+	__u32 max_batch; /* CONTIG_MAX_BATCH of the module */
+	__u64 caps; /* CONTIG_CAP_* */
+	__u32 page_size; /* bytes in a base page */
+	__u32 reserved0;
+	__u64 reserved[4]; /* zero */
+};
+
+/* struct contig_op.kind */
+enum contig_op_kind {
+	/*
+	 * Migrate the page at (pid_a, vaddr_a) into frame pfn (a movable
+	 * occupant is evicted first), or into any free frame of the page's
+	 * node if pfn is CONTIG_PFN_ANY.
+	 */
+	CONTIG_OP_MOVE = 1,
+	/* Exchange the pages at (pid_a, vaddr_a) and (pid_b, vaddr_b). */
+	CONTIG_OP_EXCHANGE = 2,
+	/*
+	 * Exchange the page at (pid_a, vaddr_a) with the anonymous page that
+	 * occupies frame pfn, whoever maps it.  A free frame makes it a MOVE.
+	 */
+	CONTIG_OP_EXCHANGE_PFN = 3,
+};
+
+/* struct contig_op.pfn of a MOVE: wherever the page allocator chooses. */
+#define CONTIG_PFN_ANY (~0ULL)
+
+/* struct contig_op.flags */
+/* Do not use the in-place exchange even when it is available. */
+#define CONTIG_OP_F_MIGRATE (1U << 0)
+#define CONTIG_OP_F_ALL CONTIG_OP_F_MIGRATE
+
+/*
+ * One operation.  result is written back by the module:
+ *   0           done
+ *   -EBUSY      page pinned, locked in memory, or raced with another user
+ *   -EAGAIN     transient (page locked, off the LRU, being migrated): retry
+ *   -EINVAL     not an anonymous page (file, shmem, special mapping), or a
+ *               malformed op (unknown kind or flag, nonzero reserved field)
+ *   -EOPNOTSUPP huge page (THP/hugetlb), KSM page, page in the swap cache
+ *   -EFAULT     nothing mapped at vaddr (or not present, or a kernel address)
+ *   -ESRCH      no such process, or it has no memory (exiting, kernel thread)
+ *   -EPERM      no ptrace access to the process
+ *   -EXDEV      the two frames are in different zones or memory cgroups
+ * Other negative errno values can appear (-ENOMEM, -EINTR).
+ */
+struct contig_op {
+	__u32 kind; /* enum contig_op_kind */
+	__u32 flags; /* CONTIG_OP_F_* */
+	__s32 pid_a; /* process of vaddr_a */
+	__s32 pid_b; /* EXCHANGE: process of vaddr_b; else 0 */
+	__u64 vaddr_a; /* any address inside the page */
+	__u64 vaddr_b; /* EXCHANGE: the other page; else 0 */
+	__u64 pfn; /* MOVE, EXCHANGE_PFN: the frame; else 0 */
+	__s32 result; /* out: 0 or -errno */
+	__u32 reserved0; /* zero */
+	__u64 reserved[2]; /* zero */
+};
+
+struct contig_batch {
+	__u32 count; /* number of ops, at most CONTIG_MAX_BATCH */
+	__u32 flags; /* zero */
+	__u64 ops; /* user pointer to struct contig_op[count] */
+	__u32 done; /* out: ops processed (results written) */
+	__u32 failed; /* out: ops whose result is not 0 */
+	__u64 reserved; /* zero */
+};
+
+#define CONTIG_IOC_MAGIC 0xC6
+#define CONTIG_IOC_INFO _IOR(CONTIG_IOC_MAGIC, 1, struct contig_info)
+#define CONTIG_IOC_MOVE _IOWR(CONTIG_IOC_MAGIC, 2, struct contig_batch)
+#define CONTIG_IOC_EXCHANGE _IOWR(CONTIG_IOC_MAGIC, 3, struct contig_batch)
+
+#endif /* CONTIG_IOCTL_H */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the contig kernel helper.
+ */
+#ifndef CONTIG_H
+#define CONTIG_H
+
+#include <linux/mm_types.h>
+#include <linux/rmap.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/version.h>
+
+/*
+ * Interfaces that changed between the supported series (6.1 and 6.12).
+ * All version tests live here.
+ */
+/* 6.4: folio_isolate_lru() returns bool (true: isolated), was 0/-EBUSY. */
+#define CONTIG_ISOLATE_LRU_BOOL (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0))
+/* 6.5: get_user_pages_remote() lost its vmas argument. */
+#define CONTIG_GUP_REMOTE_NO_VMAS \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0))
+/* 6.5: struct pagevec gave way to struct folio_batch. */
+#define CONTIG_HAVE_PAGEVEC (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+/* 6.12: remove_migration_ptes() takes RMP_* flags, was bool locked. */
+#define CONTIG_RMP_FLAGS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+
+/*
+ * Kernel functions the in-place exchange needs that are not exported to
+ * modules.  Resolved once at load time; any of them may be NULL.
+ */
+struct contig_syms {
+#if CONTIG_ISOLATE_LRU_BOOL
+	bool (*folio_isolate_lru)(struct folio *folio);
+#else
+	int (*folio_isolate_lru)(struct folio *folio);
+#endif
+	void (*try_to_migrate)(struct folio *folio, enum ttu_flags flags);
+#if CONTIG_RMP_FLAGS
+	void (*remove_migration_ptes)(struct folio *src, struct folio *dst,
+				      int flags);
+#else
+	void (*remove_migration_ptes)(struct folio *src, struct folio *dst,
+				      bool locked);
+#endif
+	struct anon_vma *(*folio_get_anon_vma)(struct folio *folio);
+	void (*put_anon_vma)(struct anon_vma *anon_vma);
+	void (*lru_add_drain_all)(void);
+	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
+};
+
+extern struct contig_syms contig_syms;
+
+/* contig_syms.c */
+void contig_syms_resolve(void);
+bool contig_inplace_available(void);
+
+/* contig_page.c */
+int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
+		     struct folio **foliop);
+int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop);
+int contig_check_folio(struct folio *folio);
+
+/* contig_exchange.c */
+int contig_exchange_folios(struct folio *a, struct folio *b);
+
+/* contig_move.c */
+int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn);
+
+#endif /* CONTIG_H */

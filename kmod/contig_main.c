@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/contig: make a process's memory physically contiguous
+ * after allocation by moving and exchanging its anonymous pages.
+ *
+ * The misc device, ioctl dispatch and permission checks.  See contig(4).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/uaccess.h>
+
+#include "contig.h"
+#include "contig_ioctl.h"
+
+static bool symbols = true;
+module_param(symbols, bool, 0444);
+MODULE_PARM_DESC(symbols, "Look up unexported functions (N: migration only)");
+
+static u64 contig_caps(void)
+{
+	u64 caps = CONTIG_CAP_MIGRATE_FALLBACK;
+
+	if (contig_inplace_available())
+		caps |= CONTIG_CAP_EXCHANGE_INPLACE;
+	if (contig_syms.ptrace_may_access)
+		caps |= CONTIG_CAP_PTRACE_CHECK;
+	return caps;
+}
+
+/* The mm of process pid, if the caller may ptrace it. */
+static int contig_get_mm(pid_t pid, struct mm_struct **mmp)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *p;
+	int ret = 0;
+
+	if (pid <= 0)
+		return -ESRCH;
+	p = find_get_pid(pid);
+	if (!p)
+		return -ESRCH;
+	task = get_pid_task(p, PIDTYPE_PID);
+	put_pid(p);
+	if (!task)
+		return -ESRCH;
+	if (contig_syms.ptrace_may_access) {
+		unsigned int mode = PTRACE_MODE_ATTACH_REALCREDS;
+
+		if (!contig_syms.ptrace_may_access(task, mode))
+			ret = -EPERM;
+	} else if (!same_thread_group(task, current) &&
+		   !capable(CAP_SYS_PTRACE)) {
+		ret = -EPERM;
+	}
+	if (ret)
+		goto out_put_task;
+	mm = get_task_mm(task);
+	if (!mm) {
+		ret = -ESRCH;
+		goto out_put_task;
+	}
+	*mmp = mm;
+out_put_task:
+	put_task_struct(task);
+	return ret;
+}
+
+static int contig_do_move(const struct contig_op *op)
+{
+	struct mm_struct *mm;
+	int ret;
+
+	ret = contig_get_mm(op->pid_a, &mm);
+	if (ret)
+		return ret;
+	ret = contig_move(mm, op->vaddr_a, op->pfn);
+	mmput(mm);
+	return ret;
+}
+
+/* Exchange by migration: move a into b's frame (evicting b), then b back. */
+static int contig_exchange_by_migration(struct mm_struct *mm_a,
+					unsigned long va_a,
+					struct mm_struct *mm_b,
+					unsigned long va_b)
+{
+	struct folio *fa, *fb;
+	unsigned long pfn_a, pfn_b;
+	int ret;
+
+	ret = contig_get_folio(mm_a, va_a, &fa);
+	if (ret)
+		return ret;
+	ret = contig_get_folio(mm_b, va_b, &fb);
+	if (ret)
+		goto out_put_a;
+	pfn_a = folio_pfn(fa);
+	pfn_b = folio_pfn(fb);
+	if (fa == fb) {
+		ret = 0;
+		goto out_put_b;
+	}
+	if (folio_zone(fa) != folio_zone(fb)) {
+		ret = -EXDEV;
+		goto out_put_b;
+	}
+	folio_put(fb);
+	folio_put(fa);
+
+	ret = contig_move(mm_a, va_a, pfn_b);
+	if (ret)
+		return ret;
+	return contig_move(mm_b, va_b, pfn_a);
+
+out_put_b:
+	folio_put(fb);
+out_put_a:
+	folio_put(fa);
+	return ret;
+}
+
+static int contig_do_exchange(const struct contig_op *op, bool inplace)
+{
+	struct mm_struct *mm_a, *mm_b;
+	struct folio *fa, *fb;
+	int ret;
+
+	ret = contig_get_mm(op->pid_a, &mm_a);
+	if (ret)
+		return ret;
+	ret = contig_get_mm(op->pid_b, &mm_b);
+	if (ret)
+		goto out_put_mm_a;
+	if (!inplace) {
+		ret = contig_exchange_by_migration(mm_a, op->vaddr_a, mm_b,
+						   op->vaddr_b);
+		goto out_put_mm_b;
+	}
+	ret = contig_get_folio(mm_a, op->vaddr_a, &fa);
+	if (ret)
+		goto out_put_mm_b;
+	ret = contig_get_folio(mm_b, op->vaddr_b, &fb);
+	if (ret)
+		goto out_put_fa;
+	ret = contig_exchange_folios(fa, fb);
+	folio_put(fb);
+out_put_fa:
+	folio_put(fa);
+out_put_mm_b:
+	mmput(mm_b);
+out_put_mm_a:
+	mmput(mm_a);
+	return ret;
+}
+
+static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace)
+{
+	struct folio *fa, *fb;
+	struct mm_struct *mm;
+	int ret;
+
+	ret = contig_get_mm(op->pid_a, &mm);
+	if (ret)
+		return ret;
+	if (!inplace) {
+		/* Evict the occupant, then fill. */
+		ret = contig_move(mm, op->vaddr_a, op->pfn);
+		goto out_put_mm;
+	}
+	ret = contig_get_folio(mm, op->vaddr_a, &fa);
+	if (ret)
+		goto out_put_mm;
+	ret = contig_get_folio_pfn(op->pfn, &fb);
+	if (ret == -ENOENT) {
+		folio_put(fa);
+		ret = contig_move(mm, op->vaddr_a, op->pfn);
+		goto out_put_mm;
+	}
+	if (ret)
+		goto out_put_fa;
+	ret = contig_exchange_folios(fa, fb);
+	folio_put(fb);
+out_put_fa:
+	folio_put(fa);
+out_put_mm:
+	mmput(mm);
+	return ret;
+}
+
+static bool contig_op_valid(const struct contig_op *op, unsigned int cmd)
+{
+	if (op->flags & ~CONTIG_OP_F_ALL)
+		return false;
+	if (op->reserved0 || op->reserved[0] || op->reserved[1])
+		return false;
+	if (cmd == CONTIG_IOC_MOVE)
+		return op->kind == CONTIG_OP_MOVE;
+	if (op->kind == CONTIG_OP_EXCHANGE_PFN)
+		return op->pfn != CONTIG_PFN_ANY;
+	return op->kind == CONTIG_OP_EXCHANGE;
+}
+
+static int contig_do_op(const struct contig_op *op, unsigned int cmd)
+{
+	bool inplace = contig_inplace_available() &&
+		       !(op->flags & CONTIG_OP_F_MIGRATE);
+
+	if (!contig_op_valid(op, cmd))
+		return -EINVAL;
+	switch (op->kind) {
+	case CONTIG_OP_MOVE:
+		return contig_do_move(op);
+	case CONTIG_OP_EXCHANGE:
+		return contig_do_exchange(op, inplace);
+	case CONTIG_OP_EXCHANGE_PFN:
+		return contig_do_exchange_pfn(op, inplace);
+	}
+	return -EINVAL;
+}
+
+static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
+{
+	struct contig_batch __user *ubatch = arg;
+	struct contig_op __user *uops;
+	struct contig_batch batch;
+	bool drained = false;
+	struct contig_op op;
+	u32 i, failed = 0;
+	long ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&batch, ubatch, sizeof(batch)))
+		return -EFAULT;
+	if (batch.flags || batch.reserved)
+		return -EINVAL;
+	if (batch.count > CONTIG_MAX_BATCH)
+		return -E2BIG;
+	uops = u64_to_user_ptr(batch.ops);
+
+	for (i = 0; i < batch.count; i++) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (copy_from_user(&op, &uops[i], sizeof(op))) {
+			ret = -EFAULT;
+			break;
+		}
+		op.result = contig_do_op(&op, cmd);
+		/*
+		 * Pages parked in per-CPU LRU caches are off the LRU or hold an
+		 * extra reference: drain once per batch, then retry.
+		 */
+		if ((op.result == -EAGAIN || op.result == -EBUSY) && !drained &&
+		    contig_syms.lru_add_drain_all) {
+			contig_syms.lru_add_drain_all();
+			drained = true;
+			op.result = contig_do_op(&op, cmd);
+		}
+		if (op.result)
+			failed++;
+		if (put_user(op.result, &uops[i].result)) {
+			ret = -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	batch.done = i;
+	batch.failed = failed;
+	if (put_user(batch.done, &ubatch->done) ||
+	    put_user(batch.failed, &ubatch->failed))
+		return -EFAULT;
+	return ret;
+}
+
+static long contig_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct contig_info info;
+
+	switch (cmd) {
+	case CONTIG_IOC_INFO:
+		memset(&info, 0, sizeof(info));
+		info.abi_version = CONTIG_ABI_VERSION;
+		info.max_batch = CONTIG_MAX_BATCH;
+		info.caps = contig_caps();
+		info.page_size = PAGE_SIZE;
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	case CONTIG_IOC_MOVE:
+	case CONTIG_IOC_EXCHANGE:
+		return contig_ioctl_batch(cmd, uarg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations contig_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = contig_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice contig_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "contig",
+	.fops = &contig_fops,
+	.mode = 0600,
+};
+
+static int __init contig_init(void)
+{
+	int ret;
+
+	if (symbols)
+		contig_syms_resolve();
+	ret = misc_register(&contig_dev);
+	if (ret)
+		return ret;
+	pr_info("abi %d, caps 0x%llx (exchange in place: %s)\n",
+		CONTIG_ABI_VERSION, contig_caps(),
+		contig_inplace_available() ? "yes" : "no, migration only");
+	return 0;
+}
+
+static void __exit contig_exit(void)
+{
+	misc_deregister(&contig_dev);
+}
+
+module_init(contig_init);
+module_exit(contig_exit);
+
+MODULE_DESCRIPTION("Make process memory contiguous by exchanging pages");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Find the page behind (mm, vaddr) or a frame, and decide
+ * whether it is in the subset the module handles: order-0, anonymous, not
+ * KSM, not in the swap cache, not under writeback, not mlocked, not pinned.
+ */
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/page-flags.h>
+#include <linux/pgtable.h>
+
+#include "contig.h"
+
+/*
+ * Is the folio one we can move or exchange?  Called with a reference held,
+ * before and again after the folio is locked.
+ */
+int contig_check_folio(struct folio *folio)
+{
+	if (folio_is_zone_device(folio))
+		return -EINVAL;
+	if (folio_test_hugetlb(folio) || folio_test_large(folio))
+		return -EOPNOTSUPP;
+	if (folio_test_ksm(folio))
+		return -EOPNOTSUPP;
+	if (!folio_test_anon(folio))
+		return -EINVAL;
+	if (folio_test_swapcache(folio))
+		return -EOPNOTSUPP;
+	if (folio_test_writeback(folio) || folio_test_mlocked(folio) ||
+	    folio_test_unevictable(folio))
+		return -EBUSY;
+	if (folio_maybe_dma_pinned(folio))
+		return -EBUSY;
+	if (folio_test_hwpoison(folio))
+		return -EBUSY;
+	return 0;
+}
+
+static int contig_check_vma(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma))
+		return -EOPNOTSUPP;
+	if (!vma_is_anonymous(vma))
+		return -EINVAL;
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EINVAL;
+	if (vma->vm_flags & VM_LOCKED)
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * Take a reference on the folio mapped at vaddr in mm, without faulting
+ * anything in.  Returns 0 and the folio, or a per-op error.
+ */
+int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
+		     struct folio **foliop)
+{
+	struct vm_area_struct *vma;
+	struct folio *folio;
+	struct page *page;
+	long got;
+	int ret;
+
+	if (vaddr >= TASK_SIZE_MAX)
+		return -EFAULT;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, vaddr);
+	if (!vma || vaddr < vma->vm_start) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	ret = contig_check_vma(vma);
+	if (ret)
+		goto out_unlock;
+#if CONTIG_GUP_REMOTE_NO_VMAS
+	got = get_user_pages_remote(mm, vaddr, 1, FOLL_NOFAULT, &page, NULL);
+#else
+	got = get_user_pages_remote(mm, vaddr, 1, FOLL_NOFAULT, &page, NULL,
+				    NULL);
+#endif
+	if (got != 1) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	mmap_read_unlock(mm);
+
+	if (is_zero_pfn(page_to_pfn(page))) {
+		put_page(page);
+		return -EFAULT;
+	}
+	folio = page_folio(page);
+	ret = contig_check_folio(folio);
+	if (ret) {
+		folio_put(folio);
+		return ret;
+	}
+	*foliop = folio;
+	return 0;
+
+out_unlock:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * Take a reference on the folio that occupies frame pfn.  -ENOENT if the
+ * frame is free (or being freed).
+ */
+int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
+{
+	struct folio *folio;
+	struct page *page;
+	int ret;
+
+	page = pfn_to_online_page(pfn);
+	if (!page)
+		return -EINVAL;
+	if (PageReserved(page))
+		return -EBUSY;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return -ENOENT;
+	/* It may have been freed and reused as part of another folio. */
+	if (page_folio(page) != folio) {
+		ret = -EAGAIN;
+		goto out_put;
+	}
+	ret = contig_check_folio(folio);
+	if (ret)
+		goto out_put;
+	*foliop = folio;
+	return 0;
+
+out_put:
+	folio_put(folio);
+	return ret;
+}
