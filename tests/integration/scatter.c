@@ -27,8 +27,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
-#define HUGE (2UL << 20)
+#include "test_mem.h"
+
 
 static void die(const char *what)
 {
@@ -36,28 +36,14 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* A fenced anonymous mapping of len bytes, start aligned to align. */
-static char *fenced_map(size_t len, size_t align)
+/* fenced_map() or die */
+static char *map_or_die(size_t len, size_t align)
 {
-	size_t total = len + align + 2 * PAGE;
-	char *raw, *p;
+	char *p = fenced_map(len, align);
 
-	raw = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
+	if (!p)
 		die("mmap");
-	p = (char *)(((uintptr_t)raw + PAGE + align - 1) & ~(align - 1));
-	if (mprotect(p, len, PROT_READ | PROT_WRITE))
-		die("mprotect");
 	return p;
-}
-
-/* xorshift64*: deterministic, good enough for a permutation. */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
 }
 
 int main(int argc, char **argv)
@@ -81,10 +67,10 @@ int main(int argc, char **argv)
 		}
 	}
 	pages = mib * (1UL << 20) / PAGE;
-	region = fenced_map(pages * PAGE, HUGE);
-	other = fenced_map(pages * PAGE, PAGE);
-	thp = fenced_map(4 * HUGE, HUGE);
-	sparse = fenced_map(512 * HUGE, HUGE);
+	region = map_or_die(pages * PAGE, HUGE);
+	other = map_or_die(pages * PAGE, PAGE);
+	thp = map_or_die(4 * HUGE, HUGE);
+	sparse = map_or_die(512 * HUGE, HUGE);
 	if (madvise(region, pages * PAGE, MADV_NOHUGEPAGE) ||
 	    madvise(other, pages * PAGE, MADV_NOHUGEPAGE) ||
 	    madvise(sparse, 512 * HUGE, MADV_NOHUGEPAGE))

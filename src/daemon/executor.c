@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The executor: one verified pass through a backend (see executor.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "executor.h"
+#include "planner.h"
+#include "range_tree.h"
+
+#define PAGE_BYTES (UINT64_C(1) << CONTIG_PAGE_SHIFT)
+#define BLOCK_PAGES ((uint64_t)CONTIG_PAGES_2M)
+
+struct run;
+
+/* After a batch: re-read the frames, count what really changed. */
+typedef int (*verify_fn)(struct run *rn, const struct backend_op *ops,
+			 size_t nr);
+
+struct run {
+	struct backend *b;
+	pid_t pid;
+	const struct exec_params *p;
+	struct stats *st;
+	struct exec_result *r;
+	size_t batch;
+	uint64_t pages_per_op;
+	uint64_t pages_issued;
+	struct timespec t0;
+	verify_fn verify;
+	/* the range and its frames as last read */
+	uint64_t start_vpn;
+	uint64_t nr;
+	uint64_t *pfn;
+	uint64_t *tmp;
+};
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void do_sleep(const struct exec_params *p, uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
+			       .tv_nsec = (long)(ns % 1000000000u) };
+
+	if (!ns)
+		return;
+	if (p->sleep_ns) {
+		p->sleep_ns(ns);
+		return;
+	}
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Hold the pages/s budget: wait until pages_issued is within it. */
+static void budget_wait(struct run *rn, uint64_t pages)
+{
+	double due, now;
+
+	rn->pages_issued += pages;
+	if (!rn->p->budget_pages)
+		return;
+	due = (double)(rn->pages_issued - pages) / (double)rn->p->budget_pages;
+	now = elapsed(&rn->t0);
+	if (due > now)
+		do_sleep(rn->p, (uint64_t)((due - now) * 1e9));
+}
+
+static int retryable(int err)
+{
+	return err == -EBUSY || err == -EAGAIN;
+}
+
+static void give_up(struct run *rn, enum stats_reason why)
+{
+	rn->r->failed++;
+	rn->r->failed_by[why]++;
+	if (rn->st)
+		rn->st->ops_failed[why]++;
+}
+
+/* Why a collapse failed with -EINVAL: a NOHUGEPAGE region, or else. */
+static enum stats_reason reason_for(struct run *rn, const struct backend_op *op)
+{
+	if (op->kind == BACKEND_OP_COLLAPSE && op->result == -EINVAL &&
+	    backend_vma_nohugepage(rn->p->proc_root, rn->pid, op->vaddr) == 1) {
+		rn->r->refused++;
+		return STATS_REASON_REFUSED;
+	}
+	return stats_reason_of(op->result);
+}
+
+/* Count one op's outcome; a retryable failure joins again[]. */
+static void tally(struct run *rn, const struct backend_op *op,
+		  unsigned int round, struct backend_op *again,
+		  size_t *nr_again)
+{
+	if (op->result) {
+		if (retryable(op->result) && round < rn->p->max_retries)
+			again[(*nr_again)++] = *op;
+		else
+			give_up(rn, reason_for(rn, op));
+		return;
+	}
+	rn->r->done++;
+	if (!rn->st)
+		return;
+	if (op->kind == BACKEND_OP_MOVE)
+		rn->st->pages_moved++;
+	else if (op->kind == BACKEND_OP_EXCHANGE)
+		rn->st->pages_exchanged++;
+}
+
+/*
+ * Run ops through the backend in batches; retryable failures go round
+ * again after a backoff, up to max_retries rounds.
+ */
+static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
+{
+	struct backend_op *again = NULL;
+	uint64_t backoff = rn->p->backoff_ns;
+	unsigned int round = 0;
+	size_t i, n, nr_again;
+	int err = 0;
+
+	if (!nr)
+		return 0;
+	again = malloc(nr * sizeof(*again));
+	if (!again)
+		return -ENOMEM;
+	for (;;) {
+		nr_again = 0;
+		for (i = 0; i < nr; i += n) {
+			size_t k;
+
+			n = nr - i < rn->batch ? nr - i : rn->batch;
+			budget_wait(rn, n * rn->pages_per_op);
+			err = backend_apply(rn->b, rn->pid, ops + i, n);
+			if (err)
+				goto out;
+			rn->r->attempts += n;
+			for (k = i; k < i + n; k++)
+				tally(rn, &ops[k], round, again, &nr_again);
+			err = rn->verify(rn, ops + i, n);
+			if (err)
+				goto out;
+		}
+		if (!nr_again)
+			break;
+		round++;
+		rn->r->retries += nr_again;
+		if (rn->st)
+			rn->st->retries += nr_again;
+		do_sleep(rn->p, backoff);
+		backoff *= 2;
+		memcpy(ops, again, nr_again * sizeof(*ops));
+		nr = nr_again;
+	}
+out:
+	free(again);
+	return err;
+}
+
+/*
+ * Plan path: the pages of the batch newly at their target. A page in
+ * place is never displaced (no other op targets its frame), so nothing
+ * is lost elsewhere. Reads the span of the batch when it is small, else
+ * page by page; the whole range is read again at the end of the pass.
+ */
+static int verify_plan(struct run *rn, const struct backend_op *ops, size_t nr)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, gained = 0, i;
+	size_t k;
+	int err = 0;
+
+	for (k = 0; k < nr; k++) {
+		i = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
+		lo = i < lo ? i : lo;
+		hi = i > hi ? i : hi;
+	}
+	if (!nr)
+		return 0;
+	if (hi - lo < 64 * (uint64_t)rn->batch)
+		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn + lo,
+					hi - lo + 1, rn->tmp + lo);
+	for (k = 0; k < nr && !err; k++) {
+		i = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
+		if (hi - lo >= 64 * (uint64_t)rn->batch)
+			err = backend_read_pfns(rn->b, rn->pid,
+						rn->start_vpn + i, 1,
+						rn->tmp + i);
+	}
+	if (err)
+		return err;
+	for (k = 0; k < nr; k++) {
+		i = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
+		if (rn->pfn[i] != ops[k].pfn && rn->tmp[i] == ops[k].pfn)
+			gained++;
+		rn->pfn[i] = rn->tmp[i];
+	}
+	rn->r->pages_verified += gained;
+	if (rn->st) {
+		rn->st->pages_verified += gained;
+		rn->st->bytes_contiguous += gained * PAGE_BYTES;
+	}
+	return 0;
+}
+
+/*
+ * A block is eligible when it lies wholly in the range and holds at least
+ * one present page: collapsing an empty block would only add memory.
+ */
+static int block_present(const uint64_t *pfn)
+{
+	uint64_t i;
+
+	for (i = 0; i < BLOCK_PAGES; i++)
+		if (pfn[i] != CONTIG_PFN_NONE)
+			return 1;
+	return 0;
+}
+
+static int block_aligned(const uint64_t *pfn)
+{
+	uint64_t i;
+
+	if (pfn[0] == CONTIG_PFN_NONE || pfn[0] % BLOCK_PAGES)
+		return 0;
+	for (i = 1; i < BLOCK_PAGES; i++)
+		if (pfn[i] != pfn[0] + i)
+			return 0;
+	return 1;
+}
+
+/* Collapse path: blocks now aligned, and ops done that did not show. */
+static int verify_collapse(struct run *rn, const struct backend_op *ops,
+			   size_t nr)
+{
+	size_t k;
+
+	for (k = 0; k < nr; k++) {
+		uint64_t at =
+			(ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
+		uint64_t i, changed = 0;
+		int err;
+
+		if (ops[k].result)
+			continue;
+		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn + at,
+					BLOCK_PAGES, rn->tmp + at);
+		if (err)
+			return err;
+		if (!block_aligned(rn->tmp + at)) {
+			/* reported done, not what pagemap shows */
+			rn->r->done--;
+			give_up(rn, STATS_REASON_UNVERIFIED);
+			continue;
+		}
+		for (i = at; i < at + BLOCK_PAGES; i++) {
+			changed += rn->tmp[i] != rn->pfn[i];
+			rn->pfn[i] = rn->tmp[i];
+		}
+		rn->r->pages_verified += changed;
+		if (rn->st) {
+			rn->st->blocks_collapsed++;
+			rn->st->pages_verified += changed;
+			rn->st->bytes_contiguous += BLOCK_PAGES * PAGE_BYTES;
+		}
+	}
+	return 0;
+}
+
+static int pass_collapse(struct run *rn)
+{
+	uint64_t first =
+		(rn->start_vpn + BLOCK_PAGES - 1) / BLOCK_PAGES * BLOCK_PAGES;
+	uint64_t end = rn->start_vpn + rn->nr, vpn, nr_ops = 0;
+	struct backend_op *ops;
+	int err;
+
+	ops = calloc(rn->nr / BLOCK_PAGES + 1, sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
+		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
+
+		if (!block_present(pfn))
+			continue;
+		rn->r->eligible_blocks++;
+		if (block_aligned(pfn))
+			continue;
+		ops[nr_ops].kind = BACKEND_OP_COLLAPSE;
+		ops[nr_ops].vaddr = vpn << CONTIG_PAGE_SHIFT;
+		nr_ops++;
+	}
+	rn->r->ops = nr_ops;
+	rn->pages_per_op = BLOCK_PAGES;
+	rn->verify = verify_collapse;
+	err = run_ops(rn, ops, nr_ops);
+	free(ops);
+	return err;
+}
+
+/* Collapse target: every block with present pages aligned (fresh read). */
+static int collapse_reached(const struct run *rn)
+{
+	uint64_t first =
+		(rn->start_vpn + BLOCK_PAGES - 1) / BLOCK_PAGES * BLOCK_PAGES;
+	uint64_t end = rn->start_vpn + rn->nr, vpn;
+
+	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
+		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
+
+		if (block_present(pfn) && !block_aligned(pfn))
+			return 0;
+	}
+	return 1;
+}
+
+static int pass_plan(struct run *rn)
+{
+	struct vma_pages v = { rn->start_vpn, rn->nr, rn->pfn };
+	const struct frame_map *fm;
+	struct range_tree *rt = NULL;
+	struct backend_op *ops = NULL;
+	struct plan plan = { 0 };
+	struct anchor a;
+	uint64_t i;
+	int err;
+
+	err = rn->b->ops->frame_map(rn->b, &fm);
+	if (err)
+		return err;
+	rt = rt_create();
+	if (!rt)
+		return -ENOMEM;
+	err = anchor_select(fm, rt, &v, &rn->p->anchor, &a);
+	if (err)
+		goto out;
+	if (a.method == ANCHOR_NONE || a.method == ANCHOR_IN_PLACE)
+		goto out;
+	err = plan_build(fm, &v, &a, &plan);
+	if (err)
+		goto out;
+	rn->r->ops = plan.nr_ops;
+	ops = calloc(plan.nr_ops ? plan.nr_ops : 1, sizeof(*ops));
+	if (!ops) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < plan.nr_ops; i++) {
+		const struct plan_op *po = &plan.ops[i];
+
+		ops[i].kind = po->kind == PLAN_MOVE ? BACKEND_OP_MOVE :
+						      BACKEND_OP_EXCHANGE;
+		ops[i].vaddr = (plan.start_vpn + po->idx) << CONTIG_PAGE_SHIFT;
+		ops[i].pfn = plan_target(&plan, po);
+	}
+	rn->pages_per_op = 1;
+	rn->verify = verify_plan;
+	err = run_ops(rn, ops, plan.nr_ops);
+out:
+	free(ops);
+	plan_free(&plan);
+	rt_destroy(rt);
+	return err;
+}
+
+int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
+	      const struct exec_params *p, struct stats *st,
+	      struct exec_result *r)
+{
+	struct run rn = { .b = b, .pid = pid, .p = p, .st = st, .r = r };
+	struct backend_info info;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &rn.t0);
+	if (start >= end || (start | end) % PAGE_BYTES)
+		return -EINVAL;
+	err = backend_info(b, &info);
+	if (err)
+		return err;
+	rn.batch = p->batch ? p->batch : 1;
+	if (info.max_batch && rn.batch > info.max_batch)
+		rn.batch = info.max_batch;
+	rn.start_vpn = start >> CONTIG_PAGE_SHIFT;
+	rn.nr = (end - start) >> CONTIG_PAGE_SHIFT;
+	rn.pfn = malloc(rn.nr * sizeof(*rn.pfn));
+	rn.tmp = malloc(rn.nr * sizeof(*rn.tmp));
+	if (!rn.pfn || !rn.tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = backend_read_pfns(b, pid, rn.start_vpn, rn.nr, rn.pfn);
+	if (err)
+		goto out;
+	err = contig_metrics_compute(rn.pfn, rn.start_vpn, rn.nr, &r->before);
+	if (err)
+		goto out;
+
+	if (info.caps & BACKEND_CAP_PLACE)
+		err = pass_plan(&rn);
+	else if (info.caps & BACKEND_CAP_COLLAPSE_2M)
+		err = pass_collapse(&rn);
+	else
+		err = -EOPNOTSUPP;
+	if (err)
+		goto out;
+
+	err = backend_read_pfns(b, pid, rn.start_vpn, rn.nr, rn.pfn);
+	if (err)
+		goto out;
+	err = contig_metrics_compute(rn.pfn, rn.start_vpn, rn.nr, &r->after);
+	if (err)
+		goto out;
+	if (info.caps & BACKEND_CAP_PLACE)
+		r->reached = r->after.runs <= 1;
+	else
+		r->reached = collapse_reached(&rn);
+out:
+	r->seconds = elapsed(&rn.t0);
+	if (st && err)
+		stats_pass(st, STATS_PASS_ERROR, r->seconds);
+	else if (st)
+		stats_pass(st,
+			   r->reached ? STATS_PASS_REACHED : STATS_PASS_PARTIAL,
+			   r->seconds);
+	free(rn.pfn);
+	free(rn.tmp);
+	return err;
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Prometheus text writer for the daemon's counters (see stats.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stats.h"
+
+const double stats_buckets[STATS_NR_BUCKETS] = {
+	0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60,
+};
+
+static const char *const reason_names[STATS_REASON_COUNT] = {
+	[STATS_REASON_BUSY] = "busy",
+	[STATS_REASON_AGAIN] = "again",
+	[STATS_REASON_REFUSED] = "refused",
+	[STATS_REASON_NOMEM] = "nomem",
+	[STATS_REASON_INVALID] = "invalid",
+	[STATS_REASON_UNSUPPORTED] = "unsupported",
+	[STATS_REASON_NOT_PRESENT] = "not_present",
+	[STATS_REASON_PERM] = "perm",
+	[STATS_REASON_UNVERIFIED] = "unverified",
+	[STATS_REASON_OTHER] = "other",
+};
+
+static const char *const result_names[STATS_PASS_COUNT] = {
+	[STATS_PASS_REACHED] = "reached",
+	[STATS_PASS_PARTIAL] = "partial",
+	[STATS_PASS_ERROR] = "error",
+};
+
+static const char *const observer_names[STATS_OBSERVER_COUNT] = {
+	[STATS_OBSERVER_NONE] = "none",
+	[STATS_OBSERVER_PROC] = "proc",
+	[STATS_OBSERVER_BPF] = "bpf",
+};
+
+const char *stats_reason_name(enum stats_reason r)
+{
+	return (unsigned int)r < STATS_REASON_COUNT ? reason_names[r] : "other";
+}
+
+enum stats_reason stats_reason_of(int err)
+{
+	switch (err) {
+	case -EBUSY:
+		return STATS_REASON_BUSY;
+	case -EAGAIN:
+		return STATS_REASON_AGAIN;
+	case -ENOMEM:
+		return STATS_REASON_NOMEM;
+	case -EINVAL:
+		return STATS_REASON_INVALID;
+	case -EOPNOTSUPP:
+		return STATS_REASON_UNSUPPORTED;
+	case -EFAULT:
+		return STATS_REASON_NOT_PRESENT;
+	case -EPERM:
+	case -EACCES:
+		return STATS_REASON_PERM;
+	default:
+		return STATS_REASON_OTHER;
+	}
+}
+
+void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
+		enum stats_observer observer)
+{
+	memset(s, 0, sizeof(*s));
+	s->backend = backend;
+	s->backend_abi = abi;
+	s->observer = observer;
+}
+
+void stats_pass(struct stats *s, enum stats_result res, double seconds)
+{
+	unsigned int i;
+
+	if ((unsigned int)res < STATS_PASS_COUNT)
+		s->passes[res]++;
+	for (i = 0; i < STATS_NR_BUCKETS && seconds > stats_buckets[i]; i++)
+		;
+	s->duration_bucket[i]++;
+	s->duration_sum += seconds;
+	s->duration_count++;
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP contigd_%s %s\n# TYPE contigd_%s %s\n", name, help,
+		name, type);
+}
+
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	head(f, name, "counter", help);
+	fprintf(f, "contigd_%s %" PRIu64 "\n", name, v);
+}
+
+int stats_format(const struct stats *s, FILE *f)
+{
+	uint64_t cum = 0;
+	unsigned int i;
+
+	head(f, "backend_info", "gauge",
+	     "Backend in use (1) and the kernel helper ABI (0 without it).");
+	for (i = 0; i < BACKEND_KIND_COUNT; i++)
+		fprintf(f,
+			"contigd_backend_info{backend=\"%s\",abi=\"%u\"} %d\n",
+			backend_kind_name((enum backend_kind)i),
+			i == s->backend ? s->backend_abi : 0, i == s->backend);
+	head(f, "observer_mode", "gauge",
+	     "How VMA activity is observed (1 for the active mode).");
+	for (i = 0; i < STATS_OBSERVER_COUNT; i++)
+		fprintf(f, "contigd_observer_mode{mode=\"%s\"} %d\n",
+			observer_names[i], i == s->observer);
+	head(f, "queue_length", "gauge", "Defragmentation requests waiting.");
+	fprintf(f, "contigd_queue_length %" PRIu64 "\n", s->queue_length);
+	counter(f, "pages_moved_total",
+		"Pages moved into a free frame (backend reported done).",
+		s->pages_moved);
+	counter(f, "pages_exchanged_total",
+		"Pages exchanged with the frame's occupant (backend reported done).",
+		s->pages_exchanged);
+	counter(f, "blocks_collapsed_total",
+		"2 MiB blocks verified backed by one aligned 2 MiB frame block.",
+		s->blocks_collapsed);
+	counter(f, "pages_verified_total",
+		"Pages seen in their target place by re-reading pagemap.",
+		s->pages_verified);
+	counter(f, "contiguous_bytes_total",
+		"Bytes newly made physically contiguous (verified).",
+		s->bytes_contiguous);
+	head(f, "ops_failed_total", "counter",
+	     "Operations given up, by reason.");
+	for (i = 0; i < STATS_REASON_COUNT; i++)
+		fprintf(f,
+			"contigd_ops_failed_total{reason=\"%s\"} %" PRIu64 "\n",
+			reason_names[i], s->ops_failed[i]);
+	counter(f, "op_retries_total",
+		"Operations tried again after -EBUSY or -EAGAIN.", s->retries);
+	head(f, "passes_total", "counter",
+	     "Defragmentation passes, by outcome.");
+	for (i = 0; i < STATS_PASS_COUNT; i++)
+		fprintf(f, "contigd_passes_total{result=\"%s\"} %" PRIu64 "\n",
+			result_names[i], s->passes[i]);
+	head(f, "pass_duration_seconds", "histogram",
+	     "Wall-clock duration of defragmentation passes.");
+	for (i = 0; i < STATS_NR_BUCKETS; i++) {
+		cum += s->duration_bucket[i];
+		fprintf(f,
+			"contigd_pass_duration_seconds_bucket{le=\"%g\"} %" PRIu64
+			"\n",
+			stats_buckets[i], cum);
+	}
+	cum += s->duration_bucket[STATS_NR_BUCKETS];
+	fprintf(f,
+		"contigd_pass_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64
+		"\n",
+		cum);
+	fprintf(f, "contigd_pass_duration_seconds_sum %.6f\n", s->duration_sum);
+	fprintf(f, "contigd_pass_duration_seconds_count %" PRIu64 "\n",
+		s->duration_count);
+	return ferror(f) ? -EIO : 0;
+}
+
+int stats_write(const struct stats *s, const char *path)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + sizeof(".XXXXXX"));
+	FILE *f = NULL;
+	int fd = -1, err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0644)) {
+		err = -errno;
+		goto out_unlink;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		goto out_unlink;
+	}
+	fd = -1;
+	err = stats_format(s, f);
+	if (!err && fflush(f))
+		err = -errno;
+	if (!err && fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	f = NULL;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (!err)
+		goto out;
+out_unlink:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * collapse_target: hold a scattered, 2 MiB-aligned anonymous region for
+ * contigd's collapse backend, and check that its contents survive.
+ *
+ * Maps MiB (default 64) bytes, 2 MiB-aligned and fenced by PROT_NONE
+ * guard pages (one VMA), not MADV_HUGEPAGE, so that faults give base
+ * pages; with --nohugepage the region is marked MADV_NOHUGEPAGE. Pages
+ * are faulted in a permuted order, interleaved with faults in a second
+ * mapping, so that frames come out scattered. Every 8-byte word holds a
+ * value derived from its address. Prints
+ *   pid PID
+ *   region START END
+ * then reads commands on stdin: "v" verifies the pattern and prints
+ * "ok" or "bad WORD_INDEX"; end of file verifies once more and exits
+ * 0 (intact) or 1.
+ *
+ * usage: collapse_target [--nohugepage] [MiB]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "test_mem.h"
+
+
+static void die(const char *what)
+{
+	fprintf(stderr, "collapse_target: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* fenced_map() or die */
+static char *map_or_die(size_t len, size_t align)
+{
+	char *p = fenced_map(len, align);
+
+	if (!p)
+		die("mmap");
+	return p;
+}
+
+static uint64_t word(const uint64_t *p)
+{
+	return ((uintptr_t)p * 0x9e3779b97f4a7c15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
+}
+
+static void fill(char *page)
+{
+	uint64_t *w = (uint64_t *)page;
+	size_t i;
+
+	for (i = 0; i < PAGE / 8; i++)
+		w[i] = word(&w[i]);
+}
+
+/* Index of the first bad word, or -1. */
+static long check(const char *region, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)region;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != word(&w[i]))
+			return (long)i;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = 64, pages, i, len;
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	int nohuge = 0, a = 1;
+	char *region, *other, line[64], *end;
+	size_t *perm;
+	long bad;
+
+	if (a < argc && !strcmp(argv[a], "--nohugepage")) {
+		nohuge = 1;
+		a++;
+	}
+	if (a < argc) {
+		errno = 0;
+		mib = strtoul(argv[a], &end, 10);
+		if (errno || *end || !mib || mib % 2 || mib > 65536) {
+			fprintf(stderr,
+				"usage: collapse_target [--nohugepage] [MiB, even]\n");
+			return 2;
+		}
+	}
+	len = mib << 20;
+	pages = len / PAGE;
+	region = map_or_die(len, HUGE);
+	other = map_or_die(len, PAGE);
+	if (nohuge && madvise(region, len, MADV_NOHUGEPAGE))
+		die("madvise(MADV_NOHUGEPAGE)");
+	/* the second mapping stays base pages whatever THP says */
+	if (madvise(other, len, MADV_NOHUGEPAGE))
+		die("madvise(MADV_NOHUGEPAGE)");
+
+	perm = malloc(pages * sizeof(*perm));
+	if (!perm)
+		die("malloc");
+	for (i = 0; i < pages; i++)
+		perm[i] = i;
+	for (i = pages - 1; i > 0; i--) {
+		size_t j = rnd(&seed) % (i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < pages; i++) {
+		fill(region + perm[i] * PAGE);
+		if (rnd(&seed) & 1)
+			other[i * PAGE] = 1;
+	}
+	free(perm);
+
+	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (int)getpid(),
+	       (uintptr_t)region, (uintptr_t)(region + len));
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		if (line[0] != 'v')
+			continue;
+		bad = check(region, len);
+		if (bad < 0)
+			printf("ok\n");
+		else
+			printf("bad %ld\n", bad);
+		fflush(stdout);
+	}
+	bad = check(region, len);
+	if (bad >= 0) {
+		fprintf(stderr, "collapse_target: word %ld changed\n", bad);
+		return 1;
+	}
+	return 0;
+}

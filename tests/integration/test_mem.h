@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the test programs that hold memory of a known layout.
+ */
+#ifndef CONTIG_TESTS_TEST_MEM_H
+#define CONTIG_TESTS_TEST_MEM_H
+
+#include <stdint.h>
+#include <sys/mman.h>
+
+#define PAGE 4096UL
+#define HUGE (2UL << 20)
+
+/*
+ * An anonymous read-write mapping of len bytes whose start is aligned to
+ * align, fenced by PROT_NONE on both sides so that it stays one VMA.
+ * NULL (errno set) on failure.
+ */
+static inline char *fenced_map(size_t len, size_t align)
+{
+	size_t total = len + align + 2 * PAGE;
+	char *raw, *p;
+
+	raw = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + PAGE + align - 1) & ~(align - 1));
+	if (mprotect(p, len, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p;
+}
+
+/* xorshift64*: deterministic, good enough for permutations and patterns. */
+static inline uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+#endif

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The executor on the sim backend: a scattered VMA becomes one run, ops
+ * are counted, injected -EBUSY/-EAGAIN are retried with backoff and then
+ * given up and counted, the budget makes it wait.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend_sim.h"
+#include "executor.h"
+#include "range_tree.h"
+#include "sim_random.h"
+
+#define NR_FRAMES 8192
+#define VMA_VPN 0x10000
+#define VMA_PAGES 512
+#define OTHER_VPN 0x40000
+
+struct fixture {
+	struct sim s;
+	struct backend *b;
+	uint32_t id;
+	struct stats st;
+	struct exec_params p;
+	struct exec_result r;
+};
+
+static uint64_t slept_ns;
+static unsigned int nr_sleeps;
+
+static void fake_sleep(uint64_t ns)
+{
+	slept_ns += ns;
+	nr_sleeps++;
+}
+
+/* Our VMA and another one, both scattered page by page. */
+static void setup(struct fixture *f, uint64_t seed)
+{
+	int other;
+
+	slept_ns = 0;
+	nr_sleeps = 0;
+	ck_assert_int_eq(sim_init(&f->s, NR_FRAMES), 0);
+	f->id = (uint32_t)sim_vma_add(&f->s, VMA_VPN, VMA_PAGES);
+	other = sim_vma_add(&f->s, OTHER_VPN, 2048);
+	ck_assert_int_ge(other, 0);
+	random_fill(&f->s, (uint32_t)other, &seed, 1000, 1);
+	random_fill(&f->s, f->id, &seed, 1000, 1);
+	ck_assert_int_eq(backend_sim_create(&f->s, &f->b), 0);
+	stats_init(&f->st, BACKEND_SIM, 0, STATS_OBSERVER_NONE);
+	f->p = (struct exec_params)EXEC_PARAMS_DEFAULT;
+	f->p.budget_pages = 0;
+	f->p.batch = 64;
+	f->p.sleep_ns = fake_sleep;
+}
+
+static void teardown(struct fixture *f)
+{
+	ck_assert_int_eq(sim_check(&f->s), 0);
+	backend_destroy(f->b);
+	sim_free(&f->s);
+}
+
+static int run(struct fixture *f)
+{
+	return exec_pass(f->b, 1, (uint64_t)VMA_VPN << CONTIG_PAGE_SHIFT,
+			 (uint64_t)(VMA_VPN + VMA_PAGES) << CONTIG_PAGE_SHIFT,
+			 &f->p, &f->st, &f->r);
+}
+
+/* A page the planner will have to move (same anchor as the executor's). */
+static uint64_t misplaced_vpn(struct fixture *f)
+{
+	struct anchor_params ap = ANCHOR_PARAMS_DEFAULT;
+	const struct vma_pages *v = sim_vma_pages(&f->s, f->id);
+	struct range_tree *rt = rt_create();
+	struct anchor a;
+	uint64_t i;
+
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_int_eq(frame_map_index(&f->s.fm), 0);
+	ck_assert_int_eq(anchor_select(&f->s.fm, rt, v, &ap, &a), 0);
+	rt_destroy(rt);
+	for (i = 0; i < v->nr; i++)
+		if (v->pfn[i] !=
+		    (uint64_t)((int64_t)(v->start_vpn + i) + a.offset))
+			return v->start_vpn + i;
+	ck_abort_msg("no misplaced page");
+	return 0;
+}
+
+START_TEST(test_exec_one_run)
+{
+	struct fixture f;
+
+	setup(&f, 0x1234 + (uint64_t)_i);
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_uint_eq(f.r.before.present, VMA_PAGES);
+	ck_assert_uint_gt(f.r.before.runs, 100);
+	ck_assert_uint_eq(f.r.after.runs, 1);
+	ck_assert_uint_eq(f.r.after.present, VMA_PAGES);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_gt(f.r.ops, 0);
+	ck_assert_uint_eq(f.r.done, f.r.ops);
+	ck_assert_uint_eq(f.r.attempts, f.r.ops);
+	ck_assert_uint_eq(f.r.failed, 0);
+	ck_assert_uint_eq(f.r.retries, 0);
+	ck_assert_uint_eq(f.st.pages_moved + f.st.pages_exchanged, f.r.ops);
+	ck_assert_uint_eq(f.st.pages_exchanged, f.s.exchanges);
+	ck_assert_uint_eq(f.st.pages_moved, f.s.moves);
+	/* everything that was not in place was verified in place */
+	ck_assert_uint_eq(f.r.pages_verified, f.st.pages_verified);
+	ck_assert_uint_le(f.r.pages_verified, VMA_PAGES);
+	ck_assert_uint_ge(f.r.pages_verified, VMA_PAGES - 8);
+	ck_assert_uint_eq(f.st.bytes_contiguous, f.r.pages_verified * 4096);
+	ck_assert_uint_eq(f.st.passes[STATS_PASS_REACHED], 1);
+	ck_assert_uint_eq(f.st.duration_count, 1);
+	ck_assert_uint_eq(nr_sleeps, 0);
+	/* a second pass finds it in place and does nothing */
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_uint_eq(f.r.ops, 0);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_eq(f.st.passes[STATS_PASS_REACHED], 2);
+	teardown(&f);
+}
+END_TEST
+
+/* Every page fails once with -EBUSY or -EAGAIN: one retry round fixes it. */
+START_TEST(test_exec_transient_retried)
+{
+	static const int errs[] = { -EBUSY, -EAGAIN };
+	struct fixture f;
+	uint64_t i;
+
+	setup(&f, 77);
+	for (i = 0; i < VMA_PAGES; i++)
+		ck_assert_int_eq(
+			backend_sim_inject(f.b, VMA_VPN + i, errs[_i], 1), 0);
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_eq(f.r.after.runs, 1);
+	ck_assert_uint_eq(f.r.retries, f.r.ops);
+	ck_assert_uint_eq(f.st.retries, f.r.ops);
+	ck_assert_uint_eq(f.r.attempts, 2 * f.r.ops);
+	ck_assert_uint_eq(f.r.done, f.r.ops);
+	ck_assert_uint_eq(f.r.failed, 0);
+	/* one backoff, the first one */
+	ck_assert_uint_eq(nr_sleeps, 1);
+	ck_assert_uint_eq(slept_ns, f.p.backoff_ns);
+	teardown(&f);
+}
+END_TEST
+
+/* One page always busy: retried max_retries times, then given up. */
+START_TEST(test_exec_busy_given_up)
+{
+	struct fixture f;
+	uint64_t vpn;
+
+	setup(&f, 99);
+	vpn = misplaced_vpn(&f);
+	ck_assert_int_eq(backend_sim_inject(f.b, vpn, -EBUSY, UINT32_MAX), 0);
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 0);
+	ck_assert_uint_gt(f.r.after.runs, 1);
+	ck_assert_uint_le(f.r.after.runs, 3);
+	ck_assert_uint_eq(f.r.failed, 1);
+	ck_assert_uint_eq(f.r.failed_by[STATS_REASON_BUSY], 1);
+	ck_assert_uint_eq(f.st.ops_failed[STATS_REASON_BUSY], 1);
+	ck_assert_uint_eq(f.r.retries, f.p.max_retries);
+	ck_assert_uint_eq(f.r.done, f.r.ops - 1);
+	ck_assert_uint_eq(f.r.attempts, f.r.ops + f.p.max_retries);
+	ck_assert_uint_eq(f.st.passes[STATS_PASS_PARTIAL], 1);
+	/* backoff doubles: 1 + 2 + 4 times the first wait */
+	ck_assert_uint_eq(nr_sleeps, f.p.max_retries);
+	ck_assert_uint_eq(slept_ns, 7 * f.p.backoff_ns);
+	teardown(&f);
+}
+END_TEST
+
+/* Errors that are not worth a retry are given up at once, by reason. */
+START_TEST(test_exec_hard_error)
+{
+	struct fixture f;
+	uint64_t vpn;
+
+	setup(&f, 5);
+	vpn = misplaced_vpn(&f);
+	ck_assert_int_eq(backend_sim_inject(f.b, vpn, -EOPNOTSUPP, UINT32_MAX),
+			 0);
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 0);
+	ck_assert_uint_eq(f.r.retries, 0);
+	ck_assert_uint_eq(f.st.ops_failed[STATS_REASON_UNSUPPORTED], 1);
+	ck_assert_uint_eq(nr_sleeps, 0);
+	teardown(&f);
+}
+END_TEST
+
+/* 100 pages/s with batches of 64: waits before every batch but the first. */
+START_TEST(test_exec_budget)
+{
+	struct fixture f;
+
+	setup(&f, 3);
+	f.p.budget_pages = 100;
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_eq(nr_sleeps, (f.r.ops + 63) / 64 - 1);
+	/* the fake sleep does not pass time: at least (ops - 64) / 100 s */
+	ck_assert_uint_ge(slept_ns, (f.r.ops - 64) * 10000000ull);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_exec_bad_range)
+{
+	struct fixture f;
+
+	setup(&f, 1);
+	ck_assert_int_eq(exec_pass(f.b, 1, 0x2000, 0x1000, &f.p, NULL, &f.r),
+			 -EINVAL);
+	ck_assert_int_eq(exec_pass(f.b, 1, 0x1001, 0x3000, &f.p, NULL, &f.r),
+			 -EINVAL);
+	teardown(&f);
+}
+END_TEST
+
+Suite *test_executor_suite(void)
+{
+	Suite *s = suite_create("executor");
+	TCase *tc = tcase_create("sim");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_exec_one_run, 0, 8);
+	tcase_add_loop_test(tc, test_exec_transient_retried, 0, 2);
+	tcase_add_test(tc, test_exec_busy_given_up);
+	tcase_add_test(tc, test_exec_hard_error);
+	tcase_add_test(tc, test_exec_budget);
+	tcase_add_test(tc, test_exec_bad_range);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The stats file: exact exposition text for a known state, and the
+ * atomic replace (temp file + rename, nothing left behind).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stats.h"
+
+static const char expected[] =
+	"# HELP contigd_backend_info Backend in use (1) and the kernel helper ABI (0 without it).\n"
+	"# TYPE contigd_backend_info gauge\n"
+	"contigd_backend_info{backend=\"sim\",abi=\"0\"} 0\n"
+	"contigd_backend_info{backend=\"collapse\",abi=\"0\"} 1\n"
+	"contigd_backend_info{backend=\"kmod\",abi=\"0\"} 0\n"
+	"# HELP contigd_observer_mode How VMA activity is observed (1 for the active mode).\n"
+	"# TYPE contigd_observer_mode gauge\n"
+	"contigd_observer_mode{mode=\"none\"} 0\n"
+	"contigd_observer_mode{mode=\"proc\"} 1\n"
+	"contigd_observer_mode{mode=\"bpf\"} 0\n"
+	"# HELP contigd_queue_length Defragmentation requests waiting.\n"
+	"# TYPE contigd_queue_length gauge\n"
+	"contigd_queue_length 2\n"
+	"# HELP contigd_pages_moved_total Pages moved into a free frame (backend reported done).\n"
+	"# TYPE contigd_pages_moved_total counter\n"
+	"contigd_pages_moved_total 3\n"
+	"# HELP contigd_pages_exchanged_total Pages exchanged with the frame's occupant (backend reported done).\n"
+	"# TYPE contigd_pages_exchanged_total counter\n"
+	"contigd_pages_exchanged_total 4\n"
+	"# HELP contigd_blocks_collapsed_total 2 MiB blocks verified backed by one aligned 2 MiB frame block.\n"
+	"# TYPE contigd_blocks_collapsed_total counter\n"
+	"contigd_blocks_collapsed_total 31\n"
+	"# HELP contigd_pages_verified_total Pages seen in their target place by re-reading pagemap.\n"
+	"# TYPE contigd_pages_verified_total counter\n"
+	"contigd_pages_verified_total 15872\n"
+	"# HELP contigd_contiguous_bytes_total Bytes newly made physically contiguous (verified).\n"
+	"# TYPE contigd_contiguous_bytes_total counter\n"
+	"contigd_contiguous_bytes_total 65011712\n"
+	"# HELP contigd_ops_failed_total Operations given up, by reason.\n"
+	"# TYPE contigd_ops_failed_total counter\n"
+	"contigd_ops_failed_total{reason=\"busy\"} 1\n"
+	"contigd_ops_failed_total{reason=\"again\"} 0\n"
+	"contigd_ops_failed_total{reason=\"refused\"} 4\n"
+	"contigd_ops_failed_total{reason=\"nomem\"} 0\n"
+	"contigd_ops_failed_total{reason=\"invalid\"} 0\n"
+	"contigd_ops_failed_total{reason=\"unsupported\"} 0\n"
+	"contigd_ops_failed_total{reason=\"not_present\"} 0\n"
+	"contigd_ops_failed_total{reason=\"perm\"} 0\n"
+	"contigd_ops_failed_total{reason=\"unverified\"} 0\n"
+	"contigd_ops_failed_total{reason=\"other\"} 0\n"
+	"# HELP contigd_op_retries_total Operations tried again after -EBUSY or -EAGAIN.\n"
+	"# TYPE contigd_op_retries_total counter\n"
+	"contigd_op_retries_total 6\n"
+	"# HELP contigd_passes_total Defragmentation passes, by outcome.\n"
+	"# TYPE contigd_passes_total counter\n"
+	"contigd_passes_total{result=\"reached\"} 2\n"
+	"contigd_passes_total{result=\"partial\"} 1\n"
+	"contigd_passes_total{result=\"error\"} 1\n"
+	"# HELP contigd_pass_duration_seconds Wall-clock duration of defragmentation passes.\n"
+	"# TYPE contigd_pass_duration_seconds histogram\n"
+	"contigd_pass_duration_seconds_bucket{le=\"0.001\"} 1\n"
+	"contigd_pass_duration_seconds_bucket{le=\"0.01\"} 1\n"
+	"contigd_pass_duration_seconds_bucket{le=\"0.1\"} 1\n"
+	"contigd_pass_duration_seconds_bucket{le=\"0.5\"} 2\n"
+	"contigd_pass_duration_seconds_bucket{le=\"1\"} 2\n"
+	"contigd_pass_duration_seconds_bucket{le=\"2.5\"} 2\n"
+	"contigd_pass_duration_seconds_bucket{le=\"5\"} 3\n"
+	"contigd_pass_duration_seconds_bucket{le=\"10\"} 3\n"
+	"contigd_pass_duration_seconds_bucket{le=\"30\"} 3\n"
+	"contigd_pass_duration_seconds_bucket{le=\"60\"} 3\n"
+	"contigd_pass_duration_seconds_bucket{le=\"+Inf\"} 4\n"
+	"contigd_pass_duration_seconds_sum 123.250500\n"
+	"contigd_pass_duration_seconds_count 4\n";
+
+static void known_state(struct stats *s)
+{
+	stats_init(s, BACKEND_COLLAPSE, 0, STATS_OBSERVER_PROC);
+	s->queue_length = 2;
+	s->pages_moved = 3;
+	s->pages_exchanged = 4;
+	s->blocks_collapsed = 31;
+	s->pages_verified = 15872;
+	s->bytes_contiguous = 65011712;
+	s->ops_failed[STATS_REASON_BUSY] = 1;
+	s->ops_failed[STATS_REASON_REFUSED] = 4;
+	s->retries = 6;
+	/* 0.0005 s <= 0.001; 0.25 <= 0.5; 3 <= 5; 120: only +Inf */
+	stats_pass(s, STATS_PASS_REACHED, 0.25);
+	stats_pass(s, STATS_PASS_PARTIAL, 3);
+	stats_pass(s, STATS_PASS_ERROR, 0.0005);
+	stats_pass(s, STATS_PASS_REACHED, 120);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static size_t dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_stats_exact_text)
+{
+	struct stats s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	known_state(&s);
+	ck_assert_int_eq(stats_format(&s, f), 0);
+	fclose(f);
+	ck_assert_str_eq(buf, expected);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_stats_reasons)
+{
+	ck_assert_int_eq(stats_reason_of(-EBUSY), STATS_REASON_BUSY);
+	ck_assert_int_eq(stats_reason_of(-EAGAIN), STATS_REASON_AGAIN);
+	ck_assert_int_eq(stats_reason_of(-EACCES), STATS_REASON_PERM);
+	ck_assert_int_eq(stats_reason_of(-E2BIG), STATS_REASON_OTHER);
+	ck_assert_str_eq(stats_reason_name(STATS_REASON_REFUSED), "refused");
+	ck_assert_str_eq(stats_reason_name(STATS_REASON_COUNT), "other");
+}
+END_TEST
+
+START_TEST(test_stats_atomic_replace)
+{
+	char dir[] = "/tmp/test_stats.XXXXXX", path[64], *text;
+	struct stats s;
+	struct stat sb;
+	FILE *old;
+	char first[32] = "";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
+	old = fopen(path, "w");
+	ck_assert_ptr_nonnull(old);
+	fputs("old contents\n", old);
+	fclose(old);
+	/* a reader that opened the file before keeps the old inode */
+	old = fopen(path, "r");
+	ck_assert_ptr_nonnull(old);
+
+	known_state(&s);
+	ck_assert_int_eq(stats_write(&s, path), 0);
+	text = read_all(path);
+	ck_assert_str_eq(text, expected);
+	free(text);
+	ck_assert_ptr_nonnull(fgets(first, sizeof(first), old));
+	ck_assert_str_eq(first, "old contents\n");
+	fclose(old);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0644);
+	/* no temporary file left beside it */
+	ck_assert_uint_eq(dir_entries(dir), 1);
+
+	/* a directory that does not exist: error, nothing written */
+	snprintf(path, sizeof(path), "%s/none/metrics.prom", dir);
+	ck_assert_int_eq(stats_write(&s, path), -ENOENT);
+	ck_assert_uint_eq(dir_entries(dir), 1);
+
+	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+Suite *test_stats_suite(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("prometheus");
+
+	tcase_add_test(tc, test_stats_exact_text);
+	tcase_add_test(tc, test_stats_reasons);
+	tcase_add_test(tc, test_stats_atomic_replace);
+	suite_add_tcase(s, tc);
+	return s;
+}
