@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * contigd exit codes (to be documented again in contigd(8)):
+ * contigd exit codes (documented again in contigd(8)):
  *
  *   0  success; with --once: the target was reached (sim/kmod: the range
  *      is one physical run; collapse: every 2 MiB-aligned block of the
