@@ -28,7 +28,6 @@
 
 #include "test_mem.h"
 
-
 static void die(const char *what)
 {
 	fprintf(stderr, "collapse_target: %s: %s\n", what, strerror(errno));

@@ -29,7 +29,6 @@
 
 #include "test_mem.h"
 
-
 static void die(const char *what)
 {
 	fprintf(stderr, "scatter: %s: %s\n", what, strerror(errno));
