@@ -24,6 +24,7 @@
 #include "log.h"
 #include "maps.h"
 #include "stats.h"
+#include "vma_pages.h"
 
 #ifndef CONTIG_VERSION
 #define CONTIG_VERSION "unknown"
@@ -82,6 +83,8 @@ static int parse_range(const char *s, uint64_t *a, uint64_t *b)
 	first[n] = '\0';
 	if (parse_u64(first, 0, a) || parse_u64(dash + 1, 0, b))
 		return -EINVAL;
+	if ((*a | *b) & ((1u << CONTIG_PAGE_SHIFT) - 1))
+		return -EINVAL; /* not page-aligned */
 	return *a < *b ? 0 : -EINVAL;
 }
 
@@ -128,7 +131,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_range(optarg, &o->range_start,
 					&o->range_end)) {
 				log_warnx(
-					"--range: '%s' is not START-END with START < END",
+					"--range: '%s' is not START-END, page-aligned, with START < END",
 					optarg);
 				return CONTIGD_EXIT_USAGE;
 			}
