@@ -4,25 +4,12 @@
  */
 #include <errno.h>
 
+#include "rng.h"
 #include "scenario.h"
 
 #define GIB_PAGES (1ull << 18)
 #define MIB_PAGES 256ull
 #define PAGEBLOCK 512ull
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rnd(uint64_t *x, uint64_t n)
-{
-	return n ? splitmix64(x) % n : 0;
-}
 
 int machine_init(struct sim *s, uint64_t gib)
 {

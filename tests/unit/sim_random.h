@@ -7,21 +7,8 @@
 
 #include <stdint.h>
 
+#include "rng.h"
 #include "sim.h"
-
-static inline uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t rnd(uint64_t *x, uint64_t n)
-{
-	return n ? splitmix64(x) % n : 0;
-}
 
 /* A free frame picked at random (linear probe), or UINT64_MAX. */
 static inline uint64_t random_free(struct sim *s, uint64_t *seed)
