@@ -206,3 +206,15 @@ size_t contig_runmap_format(const uint64_t *pfn, uint64_t nr,
 	}
 	return b.len;
 }
+
+void contig_metrics_add(struct contig_metrics *sum,
+			const struct contig_metrics *m)
+{
+	sum->pages += m->pages;
+	sum->present += m->present;
+	sum->runs += m->runs;
+	sum->runs_99 += m->runs_99;
+	sum->aligned_2m += m->aligned_2m;
+	if (m->largest_run > sum->largest_run)
+		sum->largest_run = m->largest_run;
+}

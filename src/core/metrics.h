@@ -24,6 +24,13 @@ int contig_metrics_compute(const uint64_t *pfn, uint64_t start_vpn, uint64_t nr,
 			   struct contig_metrics *out);
 
 /*
+ * Add m to sum: counts add up, the largest run is the larger one (runs of
+ * different ranges never join).
+ */
+void contig_metrics_add(struct contig_metrics *sum,
+			const struct contig_metrics *m);
+
+/*
  * Compact run map, e.g. "+512 -3 _40 +17": "+N" a run of N >= 2 pages,
  * "-N" N consecutive pages each in a run of its own, "_N" N pages not
  * present. At most max_tokens tokens; the rest is summarised as

@@ -171,6 +171,12 @@ void json_u64(struct json_writer *w, uint64_t v)
 	fprintf(w->f, "%" PRIu64, v);
 }
 
+void json_milli(struct json_writer *w, uint64_t v)
+{
+	json_sep(w);
+	fprintf(w->f, "%" PRIu64 ".%03u", v / 1000, (unsigned int)(v % 1000));
+}
+
 void json_bool(struct json_writer *w, bool v)
 {
 	json_sep(w);

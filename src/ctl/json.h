@@ -30,6 +30,8 @@ void json_arr_end(struct json_writer *w);
 void json_key(struct json_writer *w, const char *key);
 void json_str(struct json_writer *w, const char *s);
 void json_u64(struct json_writer *w, uint64_t v);
+/* A fixed-point value in thousandths, written as a decimal: 1500 -> 1.500. */
+void json_milli(struct json_writer *w, uint64_t v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 /* "0x…" lower-case hexadecimal, as a string. */

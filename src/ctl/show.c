@@ -171,6 +171,7 @@ static void show_result_free(struct show_result *r)
 		for (i = 0; i < r->maps.nr; i++)
 			free(r->v[i].runmap);
 	free(r->v);
+	free(r->daemon);
 	vma_list_free(&r->maps);
 }
 
@@ -233,6 +234,7 @@ int ctl_show(const struct ctl_opts *o, int argc, char **argv)
 		ret = show_error(&c, err, "pagemap");
 		goto out;
 	}
+	show_daemon_fetch(o, &r);
 	if (o->json)
 		show_print_json(stdout, &r);
 	else

@@ -7,12 +7,42 @@
  * "present":N,"runs":N,"largest_run":N,"runs_99":N,"aligned_2m":N,
  * "perms":"rw-p","path":"…"|null,"swapped":N,"runmap":"+512 -3 _40"}]}
  * The contract fields come first, in that order; the rest are extras.
+ * When a daemon answered, "daemon":true and each VMA it knows gets
+ * "heat" (page faults a second, decayed), "state" (a list of "queued",
+ * "running", "claimed", "never", "hinted", "done"), "anchor_pfn" (or
+ * null), "failures" and "last_runs".
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "json.h"
 #include "show.h"
+
+static const char *const state_names[] = {
+	"queued", "running", "claimed", "never", "hinted", "done",
+};
+
+static void print_daemon_json(struct json_writer *w,
+			      const struct contig_show_vma *d)
+{
+	size_t i;
+
+	json_key(w, "heat");
+	json_milli(w, d->heat);
+	json_key(w, "state");
+	json_arr_begin(w);
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (d->state & (1u << i))
+			json_str(w, state_names[i]);
+	json_arr_end(w);
+	json_key(w, "anchor_pfn");
+	if (d->anchor_pfn == CONTIG_PFN_UNKNOWN)
+		json_null(w);
+	else
+		json_u64(w, d->anchor_pfn);
+	json_kv_u64(w, "failures", d->failures);
+	json_kv_u64(w, "last_runs", d->last_runs);
+}
 
 void show_print_json(FILE *f, const struct show_result *r)
 {
@@ -22,6 +52,8 @@ void show_print_json(FILE *f, const struct show_result *r)
 	json_init(&w, f);
 	json_obj_begin(&w);
 	json_kv_u64(&w, "pid", (uint64_t)r->pid);
+	json_key(&w, "daemon");
+	json_bool(&w, r->daemon != NULL);
 	json_key(&w, "vmas");
 	json_arr_begin(&w);
 	for (i = 0; i < r->maps.nr; i++) {
@@ -42,6 +74,8 @@ void show_print_json(FILE *f, const struct show_result *r)
 		json_kv_str(&w, "path", v->path);
 		json_kv_u64(&w, "swapped", sv->swapped);
 		json_kv_str(&w, "runmap", sv->runmap);
+		if (show_daemon_vma(r, v->start))
+			print_daemon_json(&w, show_daemon_vma(r, v->start));
 		json_obj_end(&w);
 	}
 	json_arr_end(&w);
@@ -64,6 +98,26 @@ static void human_size(char *buf, size_t size, uint64_t pages)
 		snprintf(buf, size, "%" PRIu64 "%c", (uint64_t)v, units[u]);
 	else
 		snprintf(buf, size, "%.1f%c", v, units[u]);
+}
+
+static void print_daemon_text(FILE *f, const struct contig_show_vma *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	fprintf(f, "    contigd: heat %" PRIu64 ".%03u faults/s, state",
+		(uint64_t)d->heat / 1000, (unsigned int)(d->heat % 1000));
+	if (!d->state)
+		fprintf(f, " idle");
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (d->state & (1u << i))
+			fprintf(f, " %s", state_names[i]);
+	if (d->anchor_pfn != CONTIG_PFN_UNKNOWN)
+		fprintf(f, ", anchor pfn 0x%" PRIx64, (uint64_t)d->anchor_pfn);
+	if (d->failures)
+		fprintf(f, ", %u ops failed", d->failures);
+	fputc('\n', f);
 }
 
 void show_print_text(FILE *f, const struct show_result *r)
@@ -99,5 +153,6 @@ void show_print_text(FILE *f, const struct show_result *r)
 			v->path ? v->path : "");
 		if (sv->m.present && sv->runmap && *sv->runmap)
 			fprintf(f, "    runs: %s\n", sv->runmap);
+		print_daemon_text(f, show_daemon_vma(r, v->start));
 	}
 }

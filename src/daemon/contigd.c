@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * contigd: the daemon. For now only the one-shot mode:
+ * contigd: the daemon.
+ *
+ *   contigd [--config FILE] [--backend auto|kmod|collapse] [--foreground]
+ *           [--runtime-dir DIR] [--stats-file PATH] [-v]
+ *
+ * serves the control socket until SIGTERM (daemon.c). contigd never forks
+ * itself into the background: systemd (Type=notify) or the shell does
+ * that; --foreground is accepted for clarity.
  *
  *   contigd --once PID [--range START-END] [--backend auto|kmod|collapse]
  *           [--stats-file PATH] [--runtime-dir DIR] [--budget PAGES]
  *
  * runs one pass over the anonymous memory of PID (or the part of it in
  * START-END), prints the before/after figures, writes the stats file and
- * exits (codes in exit_codes.h).
+ * exits (codes in exit_codes.h). Both read the configuration file for the
+ * knobs the command line does not set.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +27,8 @@
 #include <sys/stat.h>
 
 #include "backend.h"
+#include "config.h"
+#include "daemon.h"
 #include "executor.h"
 #include "exit_codes.h"
 #include "log.h"
@@ -40,6 +50,7 @@ struct opts {
 	uint64_t range_start, range_end;
 	int have_backend;
 	enum backend_kind backend;
+	int have_budget;
 	const char *stats_file;
 	const char *runtime_dir;
 	const char *config;
@@ -159,6 +170,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->config = optarg;
 			break;
 		case O_BUDGET:
+			o->have_budget = 1;
 			if (parse_u64(optarg, 10, &o->ep.budget_pages)) {
 				log_warnx(
 					"--budget: '%s' is not a number of pages per second",
@@ -191,6 +203,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		log_warnx("--range needs --once");
 		return CONTIGD_EXIT_USAGE;
 	}
+	if (o->have_budget && !o->once) {
+		log_warnx(
+			"--budget needs --once (set budget_pages in the configuration file)");
+		return CONTIGD_EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -208,30 +225,11 @@ static int exit_for(int err)
 	}
 }
 
-static int eligible(const struct vma_info *v)
-{
-	return (v->kind == VMA_KIND_ANON || v->kind == VMA_KIND_HEAP ||
-		v->kind == VMA_KIND_STACK) &&
-	       v->perms[1] == 'w' && v->perms[3] == 'p';
-}
-
 static void print_figures(const char *what, const struct contig_metrics *m)
 {
 	printf("%-6s pages %" PRIu64 " present %" PRIu64 " runs %" PRIu64
 	       " runs_99 %" PRIu64 " aligned_2m %" PRIu64 "\n",
 	       what, m->pages, m->present, m->runs, m->runs_99, m->aligned_2m);
-}
-
-static void add_metrics(struct contig_metrics *sum,
-			const struct contig_metrics *m)
-{
-	sum->pages += m->pages;
-	sum->present += m->present;
-	sum->runs += m->runs;
-	sum->runs_99 += m->runs_99;
-	sum->aligned_2m += m->aligned_2m;
-	if (m->largest_run > sum->largest_run)
-		sum->largest_run = m->largest_run;
 }
 
 /* One pass over every eligible piece of the range; the exit code. */
@@ -259,7 +257,7 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 
 		a = (a + 4095) & ~UINT64_C(4095);
 		z &= ~UINT64_C(4095);
-		if (a >= z || !eligible(v))
+		if (a >= z || !worker_eligible(v))
 			continue;
 		pieces++;
 		err = exec_pass(b, o->pid, a, z, &o->ep, st, &r);
@@ -283,8 +281,8 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 				": region refuses huge pages (MADV_NOHUGEPAGE): %" PRIu64
 				" of %" PRIu64 " blocks not collapsed",
 				o->pid, a, z, r.refused, r.eligible_blocks);
-		add_metrics(&before, &r.before);
-		add_metrics(&after, &r.after);
+		contig_metrics_add(&before, &r.before);
+		contig_metrics_add(&after, &r.after);
 		reached &= r.reached;
 		refused += r.refused;
 		failed += r.failed;
@@ -313,9 +311,36 @@ out:
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* --once: the configuration file's pass knobs, unless given here. */
+static int once_config(struct opts *o)
 {
-	struct opts o = { .ep = EXEC_PARAMS_DEFAULT };
+	struct contigd_config c;
+	char err[256] = "";
+	int ret;
+
+	ret = config_parse_file(o->config ? o->config : CONFIG_FILE_DEFAULT, &c,
+				err, sizeof(err));
+	if (ret == -ENOENT && !o->config)
+		ret = 0;
+	else if (ret == -ENOENT)
+		log_warnx("%s: no such file", o->config);
+	else if (ret)
+		log_warnx("%s", *err ? err : strerror(-ret));
+	if (!ret) {
+		if (!o->have_budget)
+			o->ep.budget_pages = c.budget_pages;
+		o->ep.batch = (unsigned int)c.batch;
+		o->ep.max_retries = (unsigned int)c.max_retries;
+		o->ep.backoff_ns = c.backoff_ms * 1000000u;
+		if (!o->runtime_dir && c.runtime_dir[0])
+			o->runtime_dir = strdup(c.runtime_dir);
+	}
+	config_free(&c);
+	return ret ? CONTIGD_EXIT_CONFIG : -1;
+}
+
+static int once(struct opts *o)
+{
 	char stats_path[PATH_MAX], why[160] = "";
 	struct backend *b = NULL;
 	struct backend_info info = { 0 };
@@ -323,40 +348,30 @@ int main(int argc, char **argv)
 	const char *env;
 	int ret, err;
 
-	log_init(0);
-	ret = parse_args(argc, argv, &o);
+	ret = once_config(o);
 	if (ret >= 0)
 		return ret;
-	log_init(o.verbose);
-	if (!o.once) {
-		log_warnx(
-			"the long-running mode is not built yet: use --once PID");
-		return CONTIGD_EXIT_NOT_BUILT;
-	}
 	env = getenv("CONTIGD_RUNTIME_DIR");
-	if (!o.runtime_dir)
-		o.runtime_dir = env && *env ? env : RUNTIME_DIR_DEFAULT;
-	if (!o.stats_file) {
+	if (!o->runtime_dir)
+		o->runtime_dir = env && *env ? env : RUNTIME_DIR_DEFAULT;
+	if (!o->stats_file) {
 		if (snprintf(stats_path, sizeof(stats_path), "%s/%s",
-			     o.runtime_dir,
+			     o->runtime_dir,
 			     STATS_FILE_NAME) >= (int)sizeof(stats_path)) {
 			log_warnx("--runtime-dir: '%s' is too long",
-				  o.runtime_dir);
+				  o->runtime_dir);
 			return CONTIGD_EXIT_USAGE;
 		}
-		if (mkdir(o.runtime_dir, 0755) && errno != EEXIST) {
+		if (mkdir(o->runtime_dir, 0755) && errno != EEXIST) {
 			log_warn("creating runtime directory %s",
-				 o.runtime_dir);
+				 o->runtime_dir);
 			return CONTIGD_EXIT_FAIL;
 		}
-		o.stats_file = stats_path;
+		o->stats_file = stats_path;
 	}
-	if (o.config)
-		log_info("--config %s: configuration files are not read yet",
-			 o.config);
 
-	err = backend_select(o.have_backend ? &o.backend : NULL, o.ep.proc_root,
-			     &b, why, sizeof(why));
+	err = backend_select(o->have_backend ? &o->backend : NULL,
+			     o->ep.proc_root, &b, why, sizeof(why));
 	if (err == -EOPNOTSUPP) {
 		log_warnx(
 			"--backend sim: the simulated backend serves tests and benchmarks only");
@@ -375,16 +390,48 @@ int main(int argc, char **argv)
 	stats_init(&st, b->kind, info.abi_version, STATS_OBSERVER_NONE);
 	st.queue_length = 1;
 
-	ret = run_once(&o, b, &st);
+	ret = run_once(o, b, &st);
 
 	st.queue_length = 0;
-	err = stats_write(&st, o.stats_file);
+	err = stats_write(&st, o->stats_file);
 	if (err) {
-		log_warnx("writing stats file %s: %s", o.stats_file,
+		log_warnx("writing stats file %s: %s", o->stats_file,
 			  strerror(-err));
 		if (ret == CONTIGD_EXIT_OK)
 			ret = CONTIGD_EXIT_FAIL;
 	}
 	backend_destroy(b);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .ep = EXEC_PARAMS_DEFAULT };
+	struct daemon_opts dopts = { 0 };
+	int ret;
+
+	log_init(0);
+	ret = parse_args(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	log_init(o.verbose);
+	if (o.once)
+		return once(&o);
+	if (o.backend == BACKEND_SIM && o.have_backend) {
+		log_warnx(
+			"--backend sim: the simulated backend serves tests and benchmarks only");
+		return CONTIGD_EXIT_BACKEND;
+	}
+	dopts.config_path = o.config;
+	dopts.config_explicit = o.config != NULL;
+	dopts.runtime_dir = o.runtime_dir ? o.runtime_dir :
+					    getenv("CONTIGD_RUNTIME_DIR");
+	if (dopts.runtime_dir && !*dopts.runtime_dir)
+		dopts.runtime_dir = NULL;
+	dopts.stats_file = o.stats_file;
+	dopts.have_backend = o.have_backend;
+	dopts.backend = o.backend;
+	dopts.verbose = o.verbose ? 1 : -1;
+	dopts.proc_root = o.ep.proc_root;
+	return daemon_run(&dopts);
 }

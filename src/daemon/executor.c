@@ -143,6 +143,11 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 		for (i = 0; i < nr; i += n) {
 			size_t k;
 
+			if (rn->p->cancelled &&
+			    rn->p->cancelled(rn->p->cb_arg)) {
+				err = -ECANCELED;
+				goto out;
+			}
 			n = nr - i < rn->batch ? nr - i : rn->batch;
 			budget_wait(rn, n * rn->pages_per_op);
 			err = backend_apply(rn->b, rn->pid, ops + i, n);
@@ -154,6 +159,10 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 			err = rn->verify(rn, ops + i, n);
 			if (err)
 				goto out;
+			if (rn->p->progress)
+				rn->p->progress(rn->p->cb_arg,
+						rn->r->done + rn->r->failed,
+						rn->r->ops);
 		}
 		if (!nr_again)
 			break;
@@ -327,11 +336,28 @@ static int collapse_reached(const struct run *rn)
 	return 1;
 }
 
+/*
+ * Claim the anchor's window for the owner. Its earlier claim is gone
+ * already (anchor_select avoided every other one), so only a window that
+ * is not planned at all (in place, nothing present) can collide: then
+ * nothing is claimed.
+ */
+static void claim_window(struct run *rn, const struct anchor *a)
+{
+	rn->r->win_start = a->win_start;
+	rn->r->win_end = a->win_end;
+	if (!rn->p->claims || a->method == ANCHOR_NONE)
+		return;
+	if (!rt_insert(rn->p->claims, a->win_start, a->win_end,
+		       rn->p->claim_owner))
+		rn->r->claimed = 1;
+}
+
 static int pass_plan(struct run *rn)
 {
 	struct vma_pages v = { rn->start_vpn, rn->nr, rn->pfn };
 	const struct frame_map *fm;
-	struct range_tree *rt = NULL;
+	struct range_tree *rt = rn->p->claims, *own = NULL;
 	struct backend_op *ops = NULL;
 	struct plan plan = { 0 };
 	struct anchor a;
@@ -341,12 +367,17 @@ static int pass_plan(struct run *rn)
 	err = rn->b->ops->frame_map(rn->b, &fm);
 	if (err)
 		return err;
-	rt = rt_create();
-	if (!rt)
-		return -ENOMEM;
+	if (rt) {
+		rt_remove_owner(rt, rn->p->claim_owner);
+	} else {
+		rt = own = rt_create();
+		if (!rt)
+			return -ENOMEM;
+	}
 	err = anchor_select(fm, rt, &v, &rn->p->anchor, &a);
 	if (err)
 		goto out;
+	claim_window(rn, &a);
 	if (a.method == ANCHOR_NONE || a.method == ANCHOR_IN_PLACE)
 		goto out;
 	err = plan_build(fm, &v, &a, &plan);
@@ -372,7 +403,7 @@ static int pass_plan(struct run *rn)
 out:
 	free(ops);
 	plan_free(&plan);
-	rt_destroy(rt);
+	rt_destroy(own);
 	return err;
 }
 

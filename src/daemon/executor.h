@@ -37,6 +37,19 @@ struct exec_params {
 	const char *proc_root; /* for smaps (NOHUGEPAGE check) */
 	/* Sleeping, replaceable by tests; NULL: nanosleep. */
 	void (*sleep_ns)(uint64_t ns);
+	/*
+	 * Physical windows already claimed (NULL: none). The pass removes
+	 * claim_owner's earlier claim, avoids everyone else's, and claims
+	 * its anchor's window for claim_owner; the claim stays after the
+	 * pass until the caller removes it (rt_remove_owner).
+	 */
+	struct range_tree *claims;
+	uint64_t claim_owner;
+	/* Between batches: ops done so far of ops planned. May be NULL. */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	/* Between batches: non-zero ends the pass with -ECANCELED. */
+	int (*cancelled)(void *arg);
+	void *cb_arg;
 };
 
 #define EXEC_PARAMS_DEFAULT                                              \
@@ -57,13 +70,16 @@ struct exec_result {
 	uint64_t eligible_blocks; /* collapse: blocks with present pages */
 	uint64_t refused; /* collapse: blocks refused (MADV_NOHUGEPAGE) */
 	int reached; /* 1: target reached */
+	int claimed; /* a window is claimed for claim_owner */
+	uint64_t win_start, win_end; /* the anchor's window, when planned */
 	double seconds;
 };
 
 /*
  * Run one pass over [start, end) (page-aligned) of pid. 0 (see
  * r->reached), or -errno when the pass could not run: -ESRCH, -EPERM
- * (frames hidden), -EINVAL (bad range), -ENOMEM. st may be NULL.
+ * (frames hidden), -EINVAL (bad range), -ENOMEM, -ECANCELED, -ENOSPC (no
+ * window free of other claims). st may be NULL.
  */
 int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	      const struct exec_params *p, struct stats *st,

@@ -15,8 +15,10 @@
  *      were refused; the figures say how far it got)
  *   6  the requested backend is not available (kmod without a usable
  *      /dev/contig or not built in; sim outside tests)
- *   7  the long-running mode (without --once) is not built yet
+ *   7  the configuration file is invalid (the message names file:line),
+ *      or a file given with --config does not exist
  *   8  nothing to do: the range holds no anonymous memory of the process
+ *   9  another contigd is listening on the control socket
  */
 #ifndef CONTIG_DAEMON_EXIT_CODES_H
 #define CONTIG_DAEMON_EXIT_CODES_H
@@ -29,8 +31,9 @@ enum contigd_exit {
 	CONTIGD_EXIT_FAIL = 4,
 	CONTIGD_EXIT_NOT_REACHED = 5,
 	CONTIGD_EXIT_BACKEND = 6,
-	CONTIGD_EXIT_NOT_BUILT = 7,
+	CONTIGD_EXIT_CONFIG = 7,
 	CONTIGD_EXIT_NOTHING = 8,
+	CONTIGD_EXIT_RUNNING = 9,
 };
 
 #endif

@@ -34,6 +34,19 @@ static const char *const result_names[STATS_PASS_COUNT] = {
 	[STATS_PASS_ERROR] = "error",
 };
 
+static const char *const request_names[STATS_REQ_COUNT] = {
+	[STATS_REQ_HINT] = "hint",	     [STATS_REQ_DEFRAG] = "defrag",
+	[STATS_REQ_STATUS] = "status",	     [STATS_REQ_SHOW] = "show",
+	[STATS_REQ_MALFORMED] = "malformed",
+};
+
+static const char *const rerr_names[STATS_RERR_COUNT] = {
+	[STATS_RERR_MALFORMED] = "malformed", [STATS_RERR_PERM] = "permission",
+	[STATS_RERR_NOPROC] = "no_process",   [STATS_RERR_INVALID] = "invalid",
+	[STATS_RERR_BUSY] = "busy",	      [STATS_RERR_TIMEOUT] = "timeout",
+	[STATS_RERR_OTHER] = "other",
+};
+
 static const char *const observer_names[STATS_OBSERVER_COUNT] = {
 	[STATS_OBSERVER_NONE] = "none",
 	[STATS_OBSERVER_PROC] = "proc",
@@ -90,6 +103,48 @@ void stats_pass(struct stats *s, enum stats_result res, double seconds)
 	s->duration_count++;
 }
 
+void stats_add(struct stats *dst, const struct stats *src)
+{
+	unsigned int i;
+
+	dst->pages_moved += src->pages_moved;
+	dst->pages_exchanged += src->pages_exchanged;
+	dst->blocks_collapsed += src->blocks_collapsed;
+	dst->pages_verified += src->pages_verified;
+	dst->bytes_contiguous += src->bytes_contiguous;
+	dst->retries += src->retries;
+	for (i = 0; i < STATS_REASON_COUNT; i++)
+		dst->ops_failed[i] += src->ops_failed[i];
+	for (i = 0; i < STATS_PASS_COUNT; i++)
+		dst->passes[i] += src->passes[i];
+	for (i = 0; i <= STATS_NR_BUCKETS; i++)
+		dst->duration_bucket[i] += src->duration_bucket[i];
+	dst->duration_sum += src->duration_sum;
+	dst->duration_count += src->duration_count;
+}
+
+enum stats_req_error stats_req_error_of(int error)
+{
+	switch (error) {
+	case EBADMSG:
+	case EPROTO:
+	case EMSGSIZE:
+		return STATS_RERR_MALFORMED;
+	case EPERM:
+		return STATS_RERR_PERM;
+	case ESRCH:
+		return STATS_RERR_NOPROC;
+	case EINVAL:
+		return STATS_RERR_INVALID;
+	case EAGAIN:
+		return STATS_RERR_BUSY;
+	case ETIMEDOUT:
+		return STATS_RERR_TIMEOUT;
+	default:
+		return STATS_RERR_OTHER;
+	}
+}
+
 static void head(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP contigd_%s %s\n# TYPE contigd_%s %s\n", name, help,
@@ -99,6 +154,12 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 {
 	head(f, name, "counter", help);
+	fprintf(f, "contigd_%s %" PRIu64 "\n", name, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	head(f, name, "gauge", help);
 	fprintf(f, "contigd_%s %" PRIu64 "\n", name, v);
 }
 
@@ -121,6 +182,29 @@ int stats_format(const struct stats *s, FILE *f)
 			observer_names[i], i == s->observer);
 	head(f, "queue_length", "gauge", "Defragmentation requests waiting.");
 	fprintf(f, "contigd_queue_length %" PRIu64 "\n", s->queue_length);
+	gauge(f, "watched_processes", "Processes the observer watches.",
+	      s->watched);
+	gauge(f, "claimed_windows",
+	      "Physical windows claimed as anchors of VMAs.", s->claims);
+	gauge(f, "clients", "Control-socket connections open.", s->clients);
+	head(f, "requests_total", "counter",
+	     "Control-socket requests received, by type.");
+	for (i = 0; i < STATS_REQ_COUNT; i++)
+		fprintf(f, "contigd_requests_total{type=\"%s\"} %" PRIu64 "\n",
+			request_names[i], s->requests[i]);
+	head(f, "request_errors_total", "counter",
+	     "Control-socket requests answered with an error, by class.");
+	for (i = 0; i < STATS_RERR_COUNT; i++)
+		fprintf(f,
+			"contigd_request_errors_total{error=\"%s\"} %" PRIu64
+			"\n",
+			rerr_names[i], s->request_errors[i]);
+	counter(f, "clients_refused_total",
+		"Connections closed at once: too many clients.",
+		s->clients_refused);
+	counter(f, "contiguity_decays_total",
+		"Defragmented VMAs whose pages the kernel moved again.",
+		s->decays);
 	counter(f, "pages_moved_total",
 		"Pages moved into a free frame (backend reported done).",
 		s->pages_moved);

@@ -43,6 +43,28 @@ enum stats_observer {
 	STATS_OBSERVER_COUNT,
 };
 
+/* Control-socket requests (label "type"). */
+enum stats_request {
+	STATS_REQ_HINT = 0,
+	STATS_REQ_DEFRAG,
+	STATS_REQ_STATUS,
+	STATS_REQ_SHOW,
+	STATS_REQ_MALFORMED, /* could not be read: wrong size, version ... */
+	STATS_REQ_COUNT,
+};
+
+/* Requests answered with an error (label "error"). */
+enum stats_req_error {
+	STATS_RERR_MALFORMED = 0, /* EBADMSG, EPROTO, EMSGSIZE */
+	STATS_RERR_PERM, /* EPERM */
+	STATS_RERR_NOPROC, /* ESRCH */
+	STATS_RERR_INVALID, /* EINVAL */
+	STATS_RERR_BUSY, /* EAGAIN: queue full, shutting down */
+	STATS_RERR_TIMEOUT, /* ETIMEDOUT */
+	STATS_RERR_OTHER,
+	STATS_RERR_COUNT,
+};
+
 /* Upper bounds (seconds) of the pass duration buckets; +Inf follows. */
 #define STATS_NR_BUCKETS 10
 extern const double stats_buckets[STATS_NR_BUCKETS];
@@ -60,6 +82,13 @@ struct stats {
 	uint64_t retries;
 	uint64_t passes[STATS_PASS_COUNT];
 	uint64_t queue_length;
+	uint64_t watched; /* processes the observer watches */
+	uint64_t claims; /* physical windows claimed */
+	uint64_t clients; /* control connections open */
+	uint64_t requests[STATS_REQ_COUNT];
+	uint64_t request_errors[STATS_RERR_COUNT];
+	uint64_t clients_refused; /* connections over max_clients */
+	uint64_t decays; /* done VMAs whose pages moved again */
 	uint64_t duration_bucket[STATS_NR_BUCKETS + 1]; /* not cumulative */
 	double duration_sum;
 	uint64_t duration_count;
@@ -72,6 +101,10 @@ enum stats_reason stats_reason_of(int err);
 void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
 		enum stats_observer observer);
 void stats_pass(struct stats *s, enum stats_result res, double seconds);
+/* Add src's pass counters (pages, ops, passes, durations) to dst. */
+void stats_add(struct stats *dst, const struct stats *src);
+/* The error class of a positive errno sent in a reply. */
+enum stats_req_error stats_req_error_of(int error);
 
 /* The whole exposition text into f. 0 or -EIO. */
 int stats_format(const struct stats *s, FILE *f);

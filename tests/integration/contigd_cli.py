@@ -4,8 +4,10 @@ code) and one line on stderr naming what is wrong; nothing is touched.
 
 usage: contigd_cli.py CONTIGD
 """
+import os
 import subprocess
 import sys
+import tempfile
 
 # (arguments, exit status, text the first error line must contain)
 CASES = [
@@ -22,17 +24,28 @@ CASES = [
     (["--once", "{pid}", "--backend", "sim"], 6, "tests and benchmarks only"),
     (["--once", "99999999999"], 1, "is not a process id"),
     (["--once", "4194304"], 2, "No such process"),
-    ([], 7, "not built yet"),
+    (["--config", "/nonexistent/contigd.conf"], 7,
+     "/nonexistent/contigd.conf: no such file"),
+    (["--config", "{badconf}"], 7, "contigd.conf:2: unknown key 'frobnicate'"),
+    (["--config", "{badconf}", "--once", "{pid}"], 7,
+     "contigd.conf:2: unknown key 'frobnicate'"),
+    (["--budget", "5"], 1, "--budget needs --once"),
+    (["--backend", "sim"], 6, "tests and benchmarks only"),
 ]
 
 
 def main():
     contigd = sys.argv[1]
     sleeper = subprocess.Popen(["sleep", "60"])
+    tmp = tempfile.mkdtemp(prefix="contigd-cli.")
+    badconf = os.path.join(tmp, "contigd.conf")
+    with open(badconf, "w") as f:
+        f.write("backend = collapse\nfrobnicate = 3\n")
     failed = 0
     try:
         for n, (args, status, text) in enumerate(CASES, 1):
-            argv = [a.format(pid=sleeper.pid) for a in args]
+            argv = [a.format(pid=sleeper.pid, badconf=badconf)
+                    for a in args]
             r = subprocess.run([contigd] + argv + ["--stats-file", "/dev/null/x"],
                                capture_output=True, text=True, timeout=30)
             errors = [line for line in r.stderr.splitlines()
@@ -50,6 +63,8 @@ def main():
         failed += not alive
     finally:
         sleeper.kill()
+        os.unlink(badconf)
+        os.rmdir(tmp)
     print("1..%d" % (len(CASES) + 1))
     return 1 if failed else 0
 

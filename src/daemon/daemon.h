@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The long-running daemon: one main thread with an epoll loop (control
+ * socket, signals, a one-second tick, the worker's wake-ups, process exit
+ * watches) and the worker thread that runs passes (worker.h).
+ *
+ *   control.c  the socket: clients, requests, replies, permissions
+ *   policy.c   the observer: which processes to watch, hot VMAs to queue,
+ *              invalidation events
+ *   daemon.c   set-up, the loop, signals, stats file, sd_notify, tear-down
+ */
+#ifndef CONTIG_DAEMON_DAEMON_H
+#define CONTIG_DAEMON_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "access.h"
+#include "backend.h"
+#include "config.h"
+#include "observer.h"
+#include "procs.h"
+#include "queue.h"
+#include "stats.h"
+#include "worker.h"
+
+/* Epoll tags: kind in the top byte, an index or pid below. */
+#define TAG_KIND(t) ((t) >> 56)
+#define TAG_ARG(t) ((t) & ((UINT64_C(1) << 56) - 1))
+#define TAG(kind, arg) (((uint64_t)(kind) << 56) | (uint64_t)(arg))
+enum tag_kind {
+	TAG_LISTEN = 1,
+	TAG_SIGNAL,
+	TAG_TIMER,
+	TAG_WAKE,
+	TAG_CLIENT,
+	TAG_PIDFD,
+};
+
+struct client {
+	int fd;
+	uint64_t gen; /* tells a reused slot from the old connection */
+	struct peer peer;
+	uint64_t last_active_ns; /* CLOCK_MONOTONIC */
+	/* The request in flight (one at a time), when waiting for a job. */
+	struct job *job;
+	uint32_t seq;
+	uint16_t type;
+	uint32_t flags;
+	uint64_t deadline_ns; /* 0: none */
+	uint64_t progress_gen;
+	bool complained; /* a malformed request was logged once */
+};
+
+struct daemon_opts {
+	const char *config_path; /* NULL: CONFIG_FILE_DEFAULT, may be absent */
+	bool config_explicit;
+	const char *runtime_dir; /* command line overrides, NULL: config */
+	const char *stats_file;
+	bool have_backend;
+	enum backend_kind backend;
+	int verbose; /* -1: config */
+	const char *proc_root;
+};
+
+struct daemon {
+	struct daemon_opts opts;
+	struct contigd_config cfg;
+	char runtime_dir[PATH_MAX];
+	char socket_path[PATH_MAX];
+	char stats_path[PATH_MAX];
+
+	struct backend *backend;
+	struct backend_info binfo;
+	struct observer *obs; /* NULL: off, or it could not start */
+	double half_life_s; /* of the observer's heat */
+	pid_t *watched; /* processes the policy asked the observer to watch */
+	size_t nr_watched;
+	struct queue q;
+	struct procs procs;
+	struct worker w;
+	struct stats st; /* under w.lock: the worker adds pass counters */
+
+	int epfd, sigfd, timerfd, listen_fd;
+	struct client *clients; /* cfg.max_clients slots at start-up */
+	size_t nr_slots, nr_clients;
+	uint64_t next_gen;
+
+	uint64_t started_ns;
+	uint64_t next_stats_ns, next_scan_ns, next_watchdog_ns;
+	uint64_t watchdog_usec;
+	bool stopping;
+};
+
+uint64_t daemon_now_ns(void);
+
+/* The whole life of the daemon; returns the exit code (exit_codes.h). */
+int daemon_run(const struct daemon_opts *opts);
+
+/* control.c */
+int control_listen(struct daemon *d);
+void control_accept(struct daemon *d);
+void control_readable(struct daemon *d, size_t slot);
+/* Finished jobs: replies to the clients that wait for them. */
+void control_jobs_done(struct daemon *d, struct job *done);
+/* Progress packets to the clients that asked for them. */
+void control_progress(struct daemon *d);
+/* Timeouts of waits and idle connections. */
+void control_tick(struct daemon *d, uint64_t now);
+void control_close_all(struct daemon *d);
+
+/* policy.c */
+void policy_tick(struct daemon *d, uint64_t now);
+/* Start watching pid's exit (pidfd); the entry must exist. */
+void policy_watch_exit(struct daemon *d, pid_t pid);
+void policy_pid_exited(struct daemon *d, pid_t pid);
+/* Heat of a VMA in contig_proto.h fixed point (0: unknown). */
+uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start);
+
+#endif

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The worker thread (worker.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "contig_proto.h"
+#include "log.h"
+#include "worker.h"
+
+/* Progress packets at most this often. */
+#define PROGRESS_NS 100000000u
+/* A CPU-share pause never lasts longer. */
+#define MAX_PAUSE_NS 5000000000u
+
+struct job_ctx {
+	struct worker *w;
+	struct job *j;
+	uint64_t ops_before; /* ops of the pieces already run */
+	uint64_t ops_done_before;
+	uint32_t piece, pieces;
+	uint64_t last_ns;
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+bool worker_eligible(const struct vma_info *v)
+{
+	return (v->kind == VMA_KIND_ANON || v->kind == VMA_KIND_HEAP ||
+		v->kind == VMA_KIND_STACK) &&
+	       v->perms[1] == 'w' && v->perms[3] == 'p';
+}
+
+int worker_init(struct worker *w, struct queue *q, struct procs *procs,
+		struct backend *b, struct stats *stats, const char *proc_root)
+{
+	memset(w, 0, sizeof(*w));
+	w->claims = rt_create();
+	if (!w->claims)
+		return -ENOMEM;
+	w->q = q;
+	w->procs = procs;
+	w->b = b;
+	w->stats = stats;
+	w->proc_root = proc_root;
+	w->ep = (struct exec_params)EXEC_PARAMS_DEFAULT;
+	w->cpu_share = 100;
+	pthread_mutex_init(&w->lock, NULL);
+	return 0;
+}
+
+void worker_destroy(struct worker *w)
+{
+	rt_destroy(w->claims);
+	w->claims = NULL;
+	pthread_mutex_destroy(&w->lock);
+}
+
+void worker_set_params(struct worker *w, const struct exec_params *ep,
+		       unsigned int cpu_share)
+{
+	pthread_mutex_lock(&w->lock);
+	w->ep = *ep;
+	w->cpu_share = cpu_share < 1 ? 1 : cpu_share > 100 ? 100 : cpu_share;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static int read_vmas(struct worker *w, pid_t pid, struct vma_list *out)
+{
+	if (w->vmas)
+		return w->vmas(w->vmas_arg, pid, out);
+	return maps_read(w->proc_root, pid, out);
+}
+
+static void release(struct worker *w, uint64_t *owners, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		rt_remove_owner(w->claims, owners[i]);
+	atomic_store(&w->nr_claims, rt_count(w->claims));
+}
+
+/* Prune pid's states against maps (or mark it dead); release claims. */
+static void prune_pid(struct worker *w, pid_t pid, const struct vma_list *maps,
+		      int maps_err)
+{
+	uint64_t *owners = NULL;
+	size_t nr = 0;
+	struct proc *p;
+
+	procs_lock(w->procs);
+	p = procs_get(w->procs, pid, false);
+	if (p && maps_err == -ESRCH)
+		p->dead = true;
+	else if (p && !maps_err &&
+		 procs_prune(p, maps, worker_eligible, &owners, &nr))
+		log_warnx("pid %d: out of memory pruning its ranges", (int)pid);
+	procs_unlock(w->procs);
+	release(w, owners, nr);
+	free(owners);
+}
+
+void worker_housekeeping(struct worker *w)
+{
+	uint64_t *owners = NULL;
+	pid_t *changed = NULL;
+	size_t nr = 0, nr_changed = 0, i;
+
+	procs_lock(w->procs);
+	if (procs_reap(w->procs, &owners, &nr))
+		log_warnx("out of memory releasing claims");
+	changed = calloc(w->procs->nr ? w->procs->nr : 1, sizeof(*changed));
+	for (i = 0; changed && i < w->procs->nr; i++)
+		if (w->procs->p[i]->maps_changed && !w->procs->p[i]->dead)
+			changed[nr_changed++] = w->procs->p[i]->pid;
+	procs_unlock(w->procs);
+	release(w, owners, nr);
+	free(owners);
+	for (i = 0; i < nr_changed; i++) {
+		struct vma_list maps = { 0 };
+		int err = read_vmas(w, changed[i], &maps);
+
+		prune_pid(w, changed[i], &maps, err);
+		vma_list_free(&maps);
+	}
+	free(changed);
+}
+
+static void on_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct job_ctx *c = arg;
+	uint64_t t = now_ns(CLOCK_MONOTONIC);
+
+	if (t - c->last_ns < PROGRESS_NS && done < total)
+		return;
+	c->last_ns = t;
+	queue_progress(c->w->q, c->j, c->ops_done_before + done,
+		       c->ops_before + total, c->piece, c->pieces);
+}
+
+static int on_cancelled(void *arg)
+{
+	struct job_ctx *c = arg;
+
+	return atomic_load(&c->w->cancel);
+}
+
+struct piece {
+	uint64_t start, end;
+};
+
+/* The eligible pieces of the job's range; observer jobs skip NEVER. */
+static size_t job_pieces(struct worker *w, const struct job *j,
+			 const struct vma_list *maps, struct piece *out)
+{
+	uint64_t lo = j->end ? j->start : 0;
+	uint64_t hi = j->end ? j->end : UINT64_MAX;
+	struct proc *p;
+	size_t i, n = 0;
+
+	procs_lock(w->procs);
+	p = procs_get(w->procs, j->pid, false);
+	for (i = 0; i < maps->nr; i++) {
+		const struct vma_info *v = &maps->v[i];
+		uint64_t a = v->start > lo ? v->start : lo;
+		uint64_t z = v->end < hi ? v->end : hi;
+
+		if (a >= z || !worker_eligible(v))
+			continue;
+		if (j->prio == JOB_PRIO_OBSERVER && p &&
+		    procs_is_never(p, a, z))
+			continue;
+		out[n].start = a;
+		out[n].end = z;
+		n++;
+	}
+	procs_unlock(w->procs);
+	return n;
+}
+
+/* Mark the piece's state running, and return its claim key. */
+static uint64_t piece_begin(struct worker *w, const struct job *j,
+			    const struct piece *pc)
+{
+	struct range_state *rs;
+	uint64_t owner = 0;
+	struct proc *p;
+
+	procs_lock(w->procs);
+	p = procs_get(w->procs, j->pid, true);
+	rs = p ? procs_range(w->procs, p, pc->start, pc->end, true) : NULL;
+	if (rs) {
+		rs->flags |= CONTIG_VMA_RUNNING;
+		if (j->prio == JOB_PRIO_NOW || j->prio == JOB_PRIO_WANT)
+			rs->flags |= CONTIG_VMA_HINTED;
+		owner = rs->owner;
+	}
+	procs_unlock(w->procs);
+	return owner;
+}
+
+static void piece_end(struct worker *w, const struct job *j,
+		      const struct piece *pc, int err,
+		      const struct exec_result *r)
+{
+	struct range_state *rs;
+	struct proc *p;
+
+	procs_lock(w->procs);
+	p = procs_get(w->procs, j->pid, false);
+	rs = p ? procs_range(w->procs, p, pc->start, pc->end, false) : NULL;
+	if (rs) {
+		rs->flags &= ~(CONTIG_VMA_RUNNING | CONTIG_VMA_DONE);
+		if (r->claimed) {
+			rs->flags |= CONTIG_VMA_CLAIMED;
+			rs->anchor_pfn = r->win_start;
+		}
+		rs->failures += (uint32_t)r->failed;
+		if (!err) {
+			rs->last_runs = r->after.runs;
+			rs->last_pass = time(NULL);
+			if (r->reached)
+				rs->flags |= CONTIG_VMA_DONE;
+		}
+	}
+	procs_unlock(w->procs);
+}
+
+static void set_error(struct job_result *res, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct job_result *res, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->error = error;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Run one piece; false when the job must stop (res->error set). */
+static bool run_piece(struct worker *w, struct job_ctx *c,
+		      struct exec_params *ep, const struct piece *pc)
+{
+	struct job *j = c->j;
+	struct job_result *res = &j->res;
+	struct exec_result r;
+	struct stats local;
+	int err;
+
+	ep->claim_owner = piece_begin(w, j, pc);
+	stats_init(&local, w->b->kind, 0, STATS_OBSERVER_NONE);
+	err = exec_pass(w->b, j->pid, pc->start, pc->end, ep, &local, &r);
+	atomic_store(&w->nr_claims, rt_count(w->claims));
+	pthread_mutex_lock(&w->lock);
+	stats_add(w->stats, &local);
+	pthread_mutex_unlock(&w->lock);
+	piece_end(w, j, pc, err, &r);
+	c->ops_before += r.ops;
+	c->ops_done_before += r.done + r.failed;
+	res->ops += r.ops;
+	res->done += r.done;
+	res->failed += r.failed;
+	res->verified += r.pages_verified;
+	switch (err) {
+	case 0:
+		res->pieces++;
+		contig_metrics_add(&res->before, &r.before);
+		contig_metrics_add(&res->after, &r.after);
+		res->reached = res->reached && r.reached;
+		return true;
+	case -EFAULT:
+	case -EINVAL:
+		/* The piece went away under us: prune at the next job. */
+		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64 " vanished",
+			  (int)j->pid, pc->start, pc->end);
+		return true;
+	case -ESRCH:
+		set_error(res, ESRCH, "pid %d exited", (int)j->pid);
+		return false;
+	case -ECANCELED:
+		set_error(res, EAGAIN, "contigd is shutting down");
+		return false;
+	case -EPERM:
+	case -EACCES:
+		set_error(
+			res, EPERM,
+			"contigd may not read the frames of pid %d (needs CAP_SYS_ADMIN)",
+			(int)j->pid);
+		return false;
+	default:
+		log_warnx("pid %d: pass over 0x%" PRIx64 "-0x%" PRIx64 ": %s",
+			  (int)j->pid, pc->start, pc->end, strerror(-err));
+		set_error(res, EIO, "pass over 0x%" PRIx64 "-0x%" PRIx64 ": %s",
+			  pc->start, pc->end, strerror(-err));
+		return true;
+	}
+}
+
+void worker_run_job(struct worker *w, struct job *j)
+{
+	struct job_ctx c = { .w = w, .j = j };
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	struct vma_list maps = { 0 };
+	struct piece *pieces = NULL;
+	struct exec_params ep;
+	size_t n, i;
+	int err;
+
+	memset(&j->res, 0, sizeof(j->res));
+	j->res.reached = true;
+	pthread_mutex_lock(&w->lock);
+	ep = w->ep;
+	pthread_mutex_unlock(&w->lock);
+	ep.claims = w->claims;
+	ep.progress = on_progress;
+	ep.cancelled = on_cancelled;
+	ep.cb_arg = &c;
+	ep.proc_root = w->proc_root;
+
+	worker_housekeeping(w);
+	err = read_vmas(w, j->pid, &maps);
+	prune_pid(w, j->pid, &maps, err);
+	if (err) {
+		if (err == -ESRCH)
+			set_error(&j->res, ESRCH, "No such process: pid %d",
+				  (int)j->pid);
+		else
+			set_error(&j->res, -err,
+				  "reading the maps of pid %d: %s", (int)j->pid,
+				  strerror(-err));
+		goto out;
+	}
+	pieces = calloc(maps.nr ? maps.nr : 1, sizeof(*pieces));
+	if (!pieces) {
+		set_error(&j->res, ENOMEM, "out of memory");
+		goto out;
+	}
+	n = job_pieces(w, j, &maps, pieces);
+	if (!n) {
+		set_error(
+			&j->res, EINVAL,
+			"pid %d has no private writable anonymous memory there",
+			(int)j->pid);
+		goto out;
+	}
+	c.pieces = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		c.piece = (uint32_t)i;
+		if (!run_piece(w, &c, &ep, &pieces[i]))
+			break;
+	}
+	queue_progress(w->q, j, c.ops_done_before, c.ops_before, (uint32_t)i,
+		       (uint32_t)n);
+	if (j->res.error == ESRCH)
+		prune_pid(w, j->pid, NULL, -ESRCH);
+out:
+	if (j->res.error)
+		j->res.reached = false;
+	j->res.duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
+	free(pieces);
+	vma_list_free(&maps);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct job *j;
+	bool kicked;
+
+	for (;;) {
+		uint64_t cpu0, cpu, pause;
+		unsigned int share;
+
+		j = queue_pop(w->q, &kicked);
+		if (!j && !kicked)
+			break;
+		if (!j) {
+			worker_housekeeping(w);
+			continue;
+		}
+		cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		worker_run_job(w, j);
+		cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+		queue_finish(w->q, j);
+		pthread_mutex_lock(&w->lock);
+		share = w->cpu_share;
+		pthread_mutex_unlock(&w->lock);
+		/* Work cpu, rest so that cpu is share % of the period. */
+		pause = cpu / share * (100 - share);
+		queue_sleep(w->q, pause < MAX_PAUSE_NS ? pause : MAX_PAUSE_NS);
+	}
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (err)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+	atomic_store(&w->cancel, true);
+	queue_stop(w->q);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+	/* Nothing is left to claim for. */
+	worker_housekeeping(w);
+}
