@@ -7,8 +7,8 @@
  * "present":N,"runs":N,"largest_run":N,"runs_99":N,"aligned_2m":N,
  * "perms":"rw-p","path":"…"|null,"swapped":N,"runmap":"+512 -3 _40"}]}
  * The contract fields come first, in that order; the rest are extras.
- * When a daemon answered, "daemon":true and each VMA it knows gets
- * "heat" (page faults a second, decayed), "state" (a list of "queued",
+ * When a daemon answered, "daemon":true comes last and each VMA it knows
+ * gets "heat" (page faults a second, decayed), "state" (a list of "queued",
  * "running", "claimed", "never", "hinted", "done"), "anchor_pfn" (or
  * null), "failures" and "last_runs".
  */
@@ -52,8 +52,6 @@ void show_print_json(FILE *f, const struct show_result *r)
 	json_init(&w, f);
 	json_obj_begin(&w);
 	json_kv_u64(&w, "pid", (uint64_t)r->pid);
-	json_key(&w, "daemon");
-	json_bool(&w, r->daemon != NULL);
 	json_key(&w, "vmas");
 	json_arr_begin(&w);
 	for (i = 0; i < r->maps.nr; i++) {
@@ -79,6 +77,10 @@ void show_print_json(FILE *f, const struct show_result *r)
 		json_obj_end(&w);
 	}
 	json_arr_end(&w);
+	if (r->daemon) {
+		json_key(&w, "daemon");
+		json_bool(&w, true);
+	}
 	json_obj_end(&w);
 	fputc('\n', f);
 }

@@ -572,15 +572,28 @@ void control_close_all(struct daemon *d)
 	}
 }
 
-/* Is a daemon answering on path already? */
-static bool socket_alive(const struct sockaddr_un *sa)
+static int socket_addr(const struct daemon *d, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(d->socket_path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, d->socket_path);
+	return 0;
+}
+
+bool control_socket_busy(const struct daemon *d)
 {
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
 	bool alive;
 
-	if (fd < 0)
+	if (fd < 0 || socket_addr(d, &sa)) {
+		if (fd >= 0)
+			close(fd);
 		return false;
-	alive = !connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	}
+	alive = !connect(fd, (const struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	return alive;
 }
@@ -589,13 +602,13 @@ int control_listen(struct daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN,
 				  .data.u64 = TAG(TAG_LISTEN, 0) };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	int fd, err;
 
-	if (strlen(d->socket_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, d->socket_path);
-	if (socket_alive(&sa))
+	err = socket_addr(d, &sa);
+	if (err)
+		return err;
+	if (control_socket_busy(d))
 		return -EADDRINUSE;
 	unlink(d->socket_path); /* stale, from a daemon that died */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

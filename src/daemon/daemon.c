@@ -449,6 +449,11 @@ static int setup(struct daemon *d)
 		log_warnx("runtime directory or stats file: path too long");
 	if (err)
 		return CONTIGD_EXIT_FAIL;
+	if (control_socket_busy(d)) {
+		log_warnx("%s: another contigd is listening there",
+			  d->socket_path);
+		return CONTIGD_EXIT_RUNNING;
+	}
 	privs_memlock();
 	err = setup_backend(d);
 	if (err)

@@ -101,6 +101,8 @@ int daemon_run(const struct daemon_opts *opts);
 
 /* control.c */
 int control_listen(struct daemon *d);
+/* Does a daemon answer on the socket path already? */
+bool control_socket_busy(const struct daemon *d);
 void control_accept(struct daemon *d);
 void control_readable(struct daemon *d, size_t slot);
 /* Finished jobs: replies to the clients that wait for them. */

@@ -18,11 +18,13 @@ and checks, through the control socket spoken by contigproto.py:
     "Permission denied: pid N belongs to uid 0", and may target its own;
   - SIGHUP with a broken file keeps the old settings (file:line logged),
     with a good one applies it; the stats file passes promtool;
-  - SIGTERM drains: exit 0, socket removed.
+  - SIGTERM drains: exit 0, socket removed;
+  - contigctl show lists the daemon's heat and state per VMA.
 
-usage: contigd_daemon.py CONTIGD COLLAPSE_TARGET HOTCOLD
+usage: contigd_daemon.py CONTIGD COLLAPSE_TARGET HOTCOLD CONTIGCTL
 Needs root: exits 77 (skipped) otherwise.
 """
+import json
 import os
 import signal
 import shutil
@@ -158,9 +160,10 @@ def malformed(c):
 
 
 def main():
-    if len(sys.argv) != 4:
-        fatal("usage: contigd_daemon.py CONTIGD COLLAPSE_TARGET HOTCOLD")
-    contigd, target, hotcold = sys.argv[1:]
+    if len(sys.argv) != 5:
+        fatal("usage: contigd_daemon.py CONTIGD COLLAPSE_TARGET HOTCOLD "
+              "CONTIGCTL")
+    contigd, target, hotcold, contigctl = sys.argv[1:]
     if os.geteuid() != 0:
         print("skip: needs root")
         sys.exit(77)
@@ -252,6 +255,20 @@ def main():
         hk = wait_for(ranked, 5)
         check(bool(hk), "show: hot VMA hotter than cold within 5 s "
               "(%s after %.1f s)" % (hk, time.time() - t0))
+
+        r = subprocess.run([contigctl, "show", str(hc.pid), "--json",
+                            "--runtime-dir", rd], capture_output=True,
+                           text=True, timeout=60)
+        js = json.loads(r.stdout) if r.returncode == 0 else {}
+        heat = {int(v["start"], 16): v.get("heat") for v in js.get("vmas", [])}
+        check(js.get("daemon") is True and heat.get(hot, 0) > 0 and
+              heat.get(hot, 0) > heat.get(cold, 0),
+              "contigctl show: heat hot %s cold %s" % (heat.get(hot),
+                                                       heat.get(cold)))
+        r = subprocess.run([contigctl, "show", str(tpid), "--runtime-dir",
+                            rd], capture_output=True, text=True, timeout=60)
+        check("contigd: heat" in r.stdout and " done" in r.stdout,
+              "contigctl show (text): the daemon's line per VMA")
 
         nbad = malformed(c)
 

@@ -28,6 +28,37 @@ static const char expected[] =
 	"# HELP contigd_queue_length Defragmentation requests waiting.\n"
 	"# TYPE contigd_queue_length gauge\n"
 	"contigd_queue_length 2\n"
+	"# HELP contigd_watched_processes Processes the observer watches.\n"
+	"# TYPE contigd_watched_processes gauge\n"
+	"contigd_watched_processes 5\n"
+	"# HELP contigd_claimed_windows Physical windows claimed as anchors of VMAs.\n"
+	"# TYPE contigd_claimed_windows gauge\n"
+	"contigd_claimed_windows 7\n"
+	"# HELP contigd_clients Control-socket connections open.\n"
+	"# TYPE contigd_clients gauge\n"
+	"contigd_clients 1\n"
+	"# HELP contigd_requests_total Control-socket requests received, by type.\n"
+	"# TYPE contigd_requests_total counter\n"
+	"contigd_requests_total{type=\"hint\"} 8\n"
+	"contigd_requests_total{type=\"defrag\"} 2\n"
+	"contigd_requests_total{type=\"status\"} 0\n"
+	"contigd_requests_total{type=\"show\"} 0\n"
+	"contigd_requests_total{type=\"malformed\"} 3\n"
+	"# HELP contigd_request_errors_total Control-socket requests answered with an error, by class.\n"
+	"# TYPE contigd_request_errors_total counter\n"
+	"contigd_request_errors_total{error=\"malformed\"} 3\n"
+	"contigd_request_errors_total{error=\"permission\"} 1\n"
+	"contigd_request_errors_total{error=\"no_process\"} 0\n"
+	"contigd_request_errors_total{error=\"invalid\"} 0\n"
+	"contigd_request_errors_total{error=\"busy\"} 0\n"
+	"contigd_request_errors_total{error=\"timeout\"} 0\n"
+	"contigd_request_errors_total{error=\"other\"} 0\n"
+	"# HELP contigd_clients_refused_total Connections closed at once: too many clients.\n"
+	"# TYPE contigd_clients_refused_total counter\n"
+	"contigd_clients_refused_total 9\n"
+	"# HELP contigd_contiguity_decays_total Defragmented VMAs whose pages the kernel moved again.\n"
+	"# TYPE contigd_contiguity_decays_total counter\n"
+	"contigd_contiguity_decays_total 10\n"
 	"# HELP contigd_pages_moved_total Pages moved into a free frame (backend reported done).\n"
 	"# TYPE contigd_pages_moved_total counter\n"
 	"contigd_pages_moved_total 3\n"
@@ -83,6 +114,16 @@ static void known_state(struct stats *s)
 {
 	stats_init(s, BACKEND_COLLAPSE, 0, STATS_OBSERVER_PROC);
 	s->queue_length = 2;
+	s->watched = 5;
+	s->claims = 7;
+	s->clients = 1;
+	s->requests[STATS_REQ_HINT] = 8;
+	s->requests[STATS_REQ_DEFRAG] = 2;
+	s->requests[STATS_REQ_MALFORMED] = 3;
+	s->request_errors[stats_req_error_of(EBADMSG)] = 3;
+	s->request_errors[stats_req_error_of(EPERM)] = 1;
+	s->clients_refused = 9;
+	s->decays = 10;
 	s->pages_moved = 3;
 	s->pages_exchanged = 4;
 	s->blocks_collapsed = 31;
@@ -153,6 +194,35 @@ START_TEST(test_stats_reasons)
 }
 END_TEST
 
+/* The worker adds each pass's private counters to the daemon's. */
+START_TEST(test_stats_add)
+{
+	struct stats a, b;
+	unsigned int i;
+
+	known_state(&a);
+	known_state(&b);
+	stats_add(&a, &b);
+	ck_assert_uint_eq(a.pages_moved, 6);
+	ck_assert_uint_eq(a.pages_exchanged, 8);
+	ck_assert_uint_eq(a.blocks_collapsed, 62);
+	ck_assert_uint_eq(a.pages_verified, 2 * 15872);
+	ck_assert_uint_eq(a.bytes_contiguous, 2 * 65011712ull);
+	ck_assert_uint_eq(a.ops_failed[STATS_REASON_REFUSED], 8);
+	ck_assert_uint_eq(a.retries, 12);
+	ck_assert_uint_eq(a.passes[STATS_PASS_REACHED], 4);
+	ck_assert_uint_eq(a.duration_count, 8);
+	for (i = 0; i <= STATS_NR_BUCKETS; i++)
+		ck_assert_uint_eq(a.duration_bucket[i],
+				  2 * b.duration_bucket[i]);
+	ck_assert(a.duration_sum == 2 * b.duration_sum);
+	/* gauges and request counters belong to the main thread: untouched */
+	ck_assert_uint_eq(a.queue_length, 2);
+	ck_assert_uint_eq(a.requests[STATS_REQ_HINT], 8);
+	ck_assert_uint_eq(a.clients_refused, 9);
+}
+END_TEST
+
 START_TEST(test_stats_atomic_replace)
 {
 	char dir[] = "/tmp/test_stats.XXXXXX", path[64], *text;
@@ -202,6 +272,7 @@ Suite *test_stats_suite(void)
 
 	tcase_add_test(tc, test_stats_exact_text);
 	tcase_add_test(tc, test_stats_reasons);
+	tcase_add_test(tc, test_stats_add);
 	tcase_add_test(tc, test_stats_atomic_replace);
 	suite_add_tcase(s, tc);
 	return s;
