@@ -53,6 +53,7 @@ struct opts {
 	int have_budget;
 	const char *stats_file;
 	const char *runtime_dir;
+	char runtime_dir_buf[PATH_MAX]; /* from the configuration file */
 	const char *config;
 	int foreground;
 	int verbose;
@@ -332,8 +333,11 @@ static int once_config(struct opts *o)
 		o->ep.batch = (unsigned int)c.batch;
 		o->ep.max_retries = (unsigned int)c.max_retries;
 		o->ep.backoff_ns = c.backoff_ms * 1000000u;
-		if (!o->runtime_dir && c.runtime_dir[0])
-			o->runtime_dir = strdup(c.runtime_dir);
+		if (!o->runtime_dir && c.runtime_dir[0]) {
+			snprintf(o->runtime_dir_buf, sizeof(o->runtime_dir_buf),
+				 "%s", c.runtime_dir);
+			o->runtime_dir = o->runtime_dir_buf;
+		}
 	}
 	config_free(&c);
 	return ret ? CONTIGD_EXIT_CONFIG : -1;

@@ -337,6 +337,9 @@ static int setup_backend(struct daemon *d)
 	if (err)
 		return err;
 	backend_info(d->backend, &d->binfo);
+	if (!d->opts.have_backend && d->cfg.backend != CONFIG_BACKEND_AUTO)
+		snprintf(d->backend->reason, sizeof(d->backend->reason),
+			 "set in %s", config_path(d));
 	log_info("backend %s: %s", backend_kind_name(d->backend->kind),
 		 d->backend->reason);
 	return 0;
