@@ -103,7 +103,8 @@ struct contig_req_show {
  *   EAGAIN      the queue is full, or the daemon is shutting down
  *   ENODEV      the backend cannot do it (e.g. no frame numbers)
  *   EIO         the pass ran and failed
- * message is a NUL-terminated line for humans, e.g.
+ * An answer with an error may consist of this header alone, whatever its
+ * type. message is a NUL-terminated line for humans, e.g.
  * "Permission denied: pid 42 belongs to uid 0".
  */
 struct contig_reply_hdr {

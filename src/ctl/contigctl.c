@@ -26,7 +26,13 @@
 
 enum {
 	OPT_JSON = 1u << 0,
+	OPT_RANGE = 1u << 1,
+	OPT_WAIT = 1u << 2,
+	OPT_TIMEOUT = 1u << 3,
 };
+
+static const char *const opt_names[] = { "--json", "--range", "--wait",
+					 "--timeout" };
 
 struct ctl_cmd {
 	const char *name;
@@ -38,6 +44,9 @@ struct ctl_cmd {
 
 static const struct ctl_cmd commands[] = {
 	{ "show", "PID [--json]", OPT_JSON, 1, 1, ctl_show },
+	{ "defrag", "PID [--range START-END] [--wait [--timeout MS]] [--json]",
+	  OPT_JSON | OPT_RANGE | OPT_WAIT | OPT_TIMEOUT, 1, 1, ctl_defrag },
+	{ "status", "[--json]", OPT_JSON, 0, 0, ctl_status },
 };
 
 void ctl_err(const char *fmt, ...)
@@ -89,6 +98,9 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "runtime-dir", required_argument, NULL, 'R' },
 		{ "proc-root", required_argument, NULL, 'P' },
+		{ "range", required_argument, NULL, 'r' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -97,7 +109,8 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	unsigned int seen = 0;
 	char **pos;
-	int npos = 0, c;
+	int npos = 0, c, i;
+	uint64_t v;
 
 	o.runtime_dir = getenv(CTL_RUNTIME_DIR_ENV);
 	if (!o.runtime_dir || !*o.runtime_dir)
@@ -116,6 +129,24 @@ int main(int argc, char **argv)
 				return CTL_EXIT_USAGE;
 			}
 			o.runtime_dir = optarg;
+			break;
+		case 'r':
+			o.range = optarg;
+			seen |= OPT_RANGE;
+			break;
+		case 'w':
+			o.wait = true;
+			seen |= OPT_WAIT;
+			break;
+		case 't':
+			if (probe_parse_u64(optarg, 10, &v, NULL) || !v ||
+			    v > 86400000) {
+				ctl_err("--timeout: '%s' is not a number of milliseconds (1-86400000)",
+					optarg);
+				return CTL_EXIT_USAGE;
+			}
+			o.timeout_ms = (unsigned int)v;
+			seen |= OPT_TIMEOUT;
 			break;
 		case 'P':
 			if (!*optarg) {
@@ -151,8 +182,14 @@ int main(int argc, char **argv)
 		ctl_err("unknown command '%s' (see --help)", pos[0]);
 		return CTL_EXIT_USAGE;
 	}
-	if (seen & ~cmd->opts) {
-		ctl_err("%s: --json is not accepted here", cmd->name);
+	for (i = 0; i < (int)(sizeof(opt_names) / sizeof(opt_names[0])); i++)
+		if (seen & ~cmd->opts & (1u << i)) {
+			ctl_err("%s: %s is not accepted here", cmd->name,
+				opt_names[i]);
+			return CTL_EXIT_USAGE;
+		}
+	if ((seen & OPT_TIMEOUT) && !o.wait) {
+		ctl_err("%s: --timeout needs --wait", cmd->name);
 		return CTL_EXIT_USAGE;
 	}
 	if (npos - 1 < cmd->min_args || npos - 1 > cmd->max_args) {

@@ -15,9 +15,15 @@
 
 struct ctl_opts {
 	bool json;
-	const char *runtime_dir; /* daemon socket directory (not used yet) */
+	bool wait; /* defrag: until done */
+	const char *range; /* defrag: "START-END", or NULL */
+	unsigned int timeout_ms; /* defrag --wait: 0: the daemon's default */
+	const char *runtime_dir; /* the daemon's socket directory */
 	const char *proc_root;   /* NULL: /proc */
 };
+
+int ctl_defrag(const struct ctl_opts *o, int argc, char **argv);
+int ctl_status(const struct ctl_opts *o, int argc, char **argv);
 
 /* "contigctl: " + message + newline on stderr: one line per error. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

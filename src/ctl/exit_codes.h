@@ -9,7 +9,12 @@
  *      frame numbers are hidden from us (they need CAP_SYS_ADMIN)
  *   4  any other failure: I/O error, out of memory, unparsable /proc data
  *   5  the process has no user memory (a kernel thread)
- *   6  the daemon is not reachable (defrag, status)
+ *   6  the daemon is not reachable (defrag, status), or it went away
+ *   7  defrag --wait: the pass ran but the target was not reached
+ *   8  defrag --wait: not done within the timeout (the work goes on)
+ *
+ * A request the daemon refuses maps to the same codes: "Permission
+ * denied" 3, no such process 2, a bad range 1, anything else 4.
  */
 #ifndef CONTIG_CTL_EXIT_CODES_H
 #define CONTIG_CTL_EXIT_CODES_H
@@ -22,6 +27,8 @@ enum ctl_exit {
 	CTL_EXIT_FAIL = 4,
 	CTL_EXIT_NOMEM_USER = 5,
 	CTL_EXIT_DAEMON = 6,
+	CTL_EXIT_NOT_REACHED = 7,
+	CTL_EXIT_TIMEOUT = 8,
 };
 
 #endif

@@ -168,6 +168,9 @@ int proto_check_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 	    r.h.type != (uint16_t)(type | CONTIG_MSG_REPLY))
 		return -EBADMSG;
 	want = reply_size(buf, len, r.h.type);
+	/* an error may come as the reply header alone */
+	if (r.error && len == sizeof(r) && want)
+		want = len;
 	if (!want || want != len)
 		return -EBADMSG;
 	if (r.h.type == CONTIG_MSG_STATUS + CONTIG_MSG_REPLY) {
