@@ -45,6 +45,7 @@ struct selector {
 	const struct vma_pages *v;
 	uint64_t first, last, present;
 	size_t live, peak;
+	int zone; /* only windows in this zone; -1: any */
 };
 
 static void account(struct selector *s, long delta)
@@ -159,6 +160,7 @@ static bool feasible(const struct selector *s, int64_t d)
 	if (!window_of(s, d, &ws, &we))
 		return false;
 	return frame_map_window_ok(s->fm, ws, we) &&
+	       (s->zone < 0 || frame_map_zone_of(s->fm, ws) == s->zone) &&
 	       !rt_find_overlap(s->rt, ws, we, NULL);
 }
 
@@ -326,6 +328,8 @@ static int window_search(struct selector *s, const struct offsets *o,
 					     fm->nr_frames;
 		uint64_t pos = skip_unusable(s, zs, ze);
 
+		if (s->zone >= 0 && fm->nr_zones && (int)z != s->zone)
+			continue;
 		while (pos + len <= ze) {
 			uint64_t end = segment_end(s, pos, ze), a, movable = 0;
 
@@ -411,7 +415,7 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		  const struct vma_pages *v, const struct anchor_params *p,
 		  struct anchor *out)
 {
-	struct selector s = { .fm = fm, .rt = rt, .v = v };
+	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = p->zone };
 	struct choice best = { 0 }, aligned = { 0 };
 	struct offsets o = { 0 };
 	size_t idx[256], k, i;
@@ -490,7 +494,7 @@ int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
 		    const struct vma_pages *v, uint64_t win_start,
 		    struct anchor *out)
 {
-	struct selector s = { .fm = fm, .rt = rt, .v = v };
+	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = -1 };
 	int64_t d;
 	uint64_t j, in_place = 0;
 

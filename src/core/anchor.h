@@ -36,11 +36,17 @@ struct anchor_params {
 	double align_slack;
 	/* Most frequent offsets tried before the window search. */
 	unsigned int max_candidates;
+	/*
+	 * Only windows inside this zone (index into the frame map's zones);
+	 * -1: any zone. The kernel helper exchanges pages within one zone
+	 * only, so the executor asks for the zone most pages are in.
+	 */
+	int zone;
 };
 
-#define ANCHOR_PARAMS_DEFAULT                             \
-	{                                                 \
-		.align_slack = 0.03, .max_candidates = 64 \
+#define ANCHOR_PARAMS_DEFAULT                                         \
+	{                                                             \
+		.align_slack = 0.03, .max_candidates = 64, .zone = -1 \
 	}
 
 struct anchor {

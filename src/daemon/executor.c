@@ -353,6 +353,26 @@ static void claim_window(struct run *rn, const struct anchor *a)
 		rn->r->claimed = 1;
 }
 
+/* The zone holding most present pages of the range; -1 for none. */
+static int majority_zone(const struct frame_map *fm, const uint64_t *pfn,
+			 uint64_t nr)
+{
+	uint64_t count[FRAME_MAP_MAX_ZONES] = { 0 }, i;
+	int z, best = -1;
+
+	for (i = 0; i < nr; i++) {
+		if (pfn[i] == CONTIG_PFN_NONE)
+			continue;
+		z = frame_map_zone_of(fm, pfn[i]);
+		if (z >= 0 && z < FRAME_MAP_MAX_ZONES)
+			count[z]++;
+	}
+	for (z = 0; z < FRAME_MAP_MAX_ZONES; z++)
+		if (count[z] && (best < 0 || count[z] > count[best]))
+			best = z;
+	return best;
+}
+
 static int pass_plan(struct run *rn)
 {
 	struct vma_pages v = { rn->start_vpn, rn->nr, rn->pfn };
@@ -360,6 +380,7 @@ static int pass_plan(struct run *rn)
 	struct range_tree *rt = rn->p->claims, *own = NULL;
 	struct backend_op *ops = NULL;
 	struct plan plan = { 0 };
+	struct anchor_params ap;
 	struct anchor a;
 	uint64_t i;
 	int err;
@@ -374,7 +395,10 @@ static int pass_plan(struct run *rn)
 		if (!rt)
 			return -ENOMEM;
 	}
-	err = anchor_select(fm, rt, &v, &rn->p->anchor, &a);
+	ap = rn->p->anchor;
+	if (ap.zone < 0 && fm->nr_zones)
+		ap.zone = majority_zone(fm, rn->pfn, rn->nr);
+	err = anchor_select(fm, rt, &v, &ap, &a);
 	if (err)
 		goto out;
 	claim_window(rn, &a);

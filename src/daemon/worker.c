@@ -16,6 +16,8 @@
 
 /* Progress packets at most this often. */
 #define PROGRESS_NS 100000000u
+/* Passes over a piece whose pages were only busy. */
+#define WORKER_PASSES 3
 /* A CPU-share pause never lasts longer. */
 #define MAX_PAUSE_NS 5000000000u
 
@@ -252,30 +254,56 @@ static void set_error(struct job_result *res, int error, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Run one piece; false when the job must stop (res->error set). */
+/* Only busy or transient failures: worth another pass right away. */
+static bool only_transient(const struct exec_result *r)
+{
+	return r->failed && r->failed == r->failed_by[STATS_REASON_BUSY] +
+						  r->failed_by[STATS_REASON_AGAIN];
+}
+
+/*
+ * Run one piece; false when the job must stop (res->error set). A pass
+ * that ends short of its target only because pages were busy (written
+ * to, pinned for a moment) is followed by another one, WORKER_PASSES in
+ * all: the second plans only what is still misplaced.
+ */
 static bool run_piece(struct worker *w, struct job_ctx *c,
 		      struct exec_params *ep, const struct piece *pc)
 {
 	struct job *j = c->j;
 	struct job_result *res = &j->res;
+	struct contig_metrics before;
 	struct exec_result r;
 	struct stats local;
+	unsigned int pass;
 	int err;
 
 	ep->claim_owner = piece_begin(w, j, pc);
-	stats_init(&local, w->b->kind, 0, STATS_OBSERVER_NONE);
-	err = exec_pass(w->b, j->pid, pc->start, pc->end, ep, &local, &r);
-	atomic_store(&w->nr_claims, rt_count(w->claims));
-	pthread_mutex_lock(&w->lock);
-	stats_add(w->stats, &local);
-	pthread_mutex_unlock(&w->lock);
+	for (pass = 0;; pass++) {
+		stats_init(&local, w->b->kind, 0, STATS_OBSERVER_NONE);
+		err = exec_pass(w->b, j->pid, pc->start, pc->end, ep, &local,
+				&r);
+		atomic_store(&w->nr_claims, rt_count(w->claims));
+		pthread_mutex_lock(&w->lock);
+		stats_add(w->stats, &local);
+		pthread_mutex_unlock(&w->lock);
+		if (!pass)
+			before = r.before;
+		c->ops_before += r.ops;
+		c->ops_done_before += r.done + r.failed;
+		res->ops += r.ops;
+		res->done += r.done;
+		res->failed += r.failed;
+		res->verified += r.pages_verified;
+		if (err || r.reached || pass + 1 >= WORKER_PASSES ||
+		    !only_transient(&r) || atomic_load(&w->cancel))
+			break;
+		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64 ": %" PRIu64
+			  " pages busy, pass %u",
+			  (int)j->pid, pc->start, pc->end, r.failed, pass + 2);
+	}
+	r.before = before;
 	piece_end(w, j, pc, err, &r);
-	c->ops_before += r.ops;
-	c->ops_done_before += r.done + r.failed;
-	res->ops += r.ops;
-	res->done += r.done;
-	res->failed += r.failed;
-	res->verified += r.pages_verified;
 	switch (err) {
 	case 0:
 		res->pieces++;

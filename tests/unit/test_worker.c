@@ -337,6 +337,48 @@ START_TEST(test_worker_no_such_process)
 }
 END_TEST
 
+/*
+ * A page busy through all retries of the first pass: the piece gets a
+ * second pass, which finds it free and reaches the target; one that
+ * stays busy ends the job after three passes, not reached.
+ */
+START_TEST(test_worker_busy_repass)
+{
+	struct exec_params ep = EXEC_PARAMS_DEFAULT;
+	const struct vma_pages *v;
+	uint32_t times = _i ? UINT32_MAX : ep.max_retries + 1;
+	struct fixture f;
+	struct job *j;
+	uint64_t k;
+
+	setup(&f, 21);
+	ep.budget_pages = 0;
+	ep.batch = 64;
+	ep.backoff_ns = 1000;
+	worker_set_params(&f.w, &ep, 100);
+	/* every page: whichever the plan moves, one of them is busy */
+	v = sim_vma_pages(&f.s, f.id[0]);
+	for (k = 0; k < v->nr; k++)
+		ck_assert_int_eq(backend_sim_inject(f.sim_b, v->start_vpn + k,
+						    -EBUSY, times),
+				 0);
+	j = run_job(&f, 0);
+	ck_assert_int_eq(j->res.error, 0);
+	if (!_i) {
+		ck_assert(j->res.reached);
+		ck_assert_uint_eq(j->res.after.runs, 1);
+		ck_assert_uint_gt(j->res.failed, 0); /* given up in pass 1 */
+		ck_assert_uint_eq(f.st.passes[STATS_PASS_PARTIAL], 1);
+		ck_assert_uint_eq(f.st.passes[STATS_PASS_REACHED], 1);
+	} else {
+		ck_assert(!j->res.reached);
+		ck_assert_uint_eq(f.st.passes[STATS_PASS_PARTIAL], 3);
+	}
+	queue_job_free(j);
+	teardown(&f);
+}
+END_TEST
+
 static struct job *wait_done(struct fixture *f)
 {
 	struct pollfd pfd = { .fd = f->q.wake_fd, .events = POLLIN };
@@ -448,6 +490,7 @@ Suite *test_worker_suite(void)
 	tcase_add_loop_test(tc, test_worker_claims, 0, 3);
 	tcase_add_loop_test(tc, test_worker_vanish_mid_plan, 0, 6);
 	tcase_add_test(tc, test_worker_no_such_process);
+	tcase_add_loop_test(tc, test_worker_busy_repass, 0, 2);
 	tcase_add_test(tc, test_worker_thread);
 	tcase_add_test(tc, test_worker_stop_cancels);
 	suite_add_tcase(s, tc);
