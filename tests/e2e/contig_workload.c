@@ -20,8 +20,13 @@
  * to start fragmented); --allow-thp lifts that before the hint, for
  * contigd's collapse backend, which MADV_NOHUGEPAGE refuses.
  *
+ * --interactive (for the demo) prints "ready pid PID buffer START END"
+ * and waits for a line on stdin before the hint, then prints "hinted:
+ * RESULT" and waits for another line before stopping the writers.
+ *
  * usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]
- *                        [--hold SECONDS] [--allow-thp] [--json]
+ *                        [--hold SECONDS] [--allow-thp] [--interactive]
+ *                        [--json]
  * Exit: 0 all intact (and with "now": the hint succeeded), 1 integrity
  * errors, 2 usage or set-up error, 3 the hint failed.
  */
@@ -218,6 +223,16 @@ static int fault_interleaved(char *buf, size_t npages, char *churn, int in,
 	return token_pass(out);
 }
 
+/* --interactive: wait for a line (or end of file) on stdin. */
+static void wait_line(void)
+{
+	int c;
+
+	fflush(stdout);
+	while ((c = getchar()) != EOF && c != '\n')
+		;
+}
+
 struct opts {
 	size_t mib;
 	const char *hint;
@@ -225,13 +240,15 @@ struct opts {
 	unsigned int hold;
 	bool json;
 	bool allow_thp;
+	bool interactive;
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]\n"
-		"                       [--hold SECONDS] [--allow-thp] [--json]\n");
+		"                       [--hold SECONDS] [--allow-thp] [--interactive]\n"
+		"                       [--json]\n");
 	exit(2);
 }
 
@@ -244,6 +261,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "hold", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "allow-thp", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ 0 },
 	};
 	unsigned long v;
@@ -251,8 +269,10 @@ static void parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'j' || c == 't') {
-			*(c == 'j' ? &o->json : &o->allow_thp) = true;
+		if (c == 'j' || c == 't' || c == 'i') {
+			*(c == 'j' ? &o->json :
+			  c == 't' ? &o->allow_thp :
+				     &o->interactive) = true;
 			continue;
 		}
 		if (c == 'h') {
@@ -367,6 +387,11 @@ int main(int argc, char **argv)
 		perror("contig_workload: contig_query");
 		return 2;
 	}
+	if (o.interactive) {
+		printf("ready pid %d buffer %p %p\n", (int)getpid(), w.buf,
+		       w.buf + npages * PAGE);
+		wait_line();
+	}
 	if (o.allow_thp && madvise(w.buf, npages * PAGE, MADV_HUGEPAGE))
 		perror("contig_workload: madvise(MADV_HUGEPAGE)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -377,6 +402,10 @@ int main(int argc, char **argv)
 		 contig_advise(w.buf, npages * PAGE, CONTIG_WANT))
 		hint_err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.interactive) {
+		printf("hinted: %s\n", hint_err ? strerror(hint_err) : "ok");
+		wait_line();
+	}
 	if (o.hold)
 		sleep(o.hold);
 	contig_query(w.buf, npages * PAGE, &after);
