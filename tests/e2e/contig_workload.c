@@ -20,13 +20,18 @@
  * to start fragmented); --allow-thp lifts that before the hint, for
  * contigd's collapse backend, which MADV_NOHUGEPAGE refuses.
  *
+ * --chaos keeps a thread busy while contigd works: fork() children that
+ * read pages of the buffer (which makes them copy-on-write shared) and
+ * exit, mmap/touch/munmap of a side region, and mprotect() of parts of
+ * the buffer to read-write-exec and back (splitting and merging its VMA).
+ *
  * --interactive (for the demo) prints "ready pid PID buffer START END"
  * and waits for a line on stdin before the hint, then prints "hinted:
  * RESULT" and waits for another line before stopping the writers.
  *
  * usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]
  *                        [--hold SECONDS] [--allow-thp] [--interactive]
- *                        [--json]
+ *                        [--chaos] [--json]
  * Exit: 0 all intact (and with "now": the hint succeeded), 1 integrity
  * errors, 2 usage or set-up error, 3 the hint failed.
  */
@@ -241,14 +246,67 @@ struct opts {
 	bool json;
 	bool allow_thp;
 	bool interactive;
+	bool chaos;
 };
+
+struct chaos {
+	char *buf;
+	size_t npages;
+	pthread_t t;
+	atomic_bool stop;
+	atomic_uint_fast64_t forks, remaps, mprotects, errors;
+};
+
+static void *chaos_main(void *arg)
+{
+	struct chaos *c = arg;
+	uint64_t seed = 0x1234;
+
+	while (!atomic_load(&c->stop)) {
+		size_t at = (size_t)(mix(++seed) % (c->npages - 64));
+		char *side;
+		pid_t pid;
+		int st;
+
+		pid = fork();
+		if (pid == 0) {
+			size_t k;
+
+			for (k = 0; k < 16; k++)
+				if (!page_ok((const uint64_t *)(c->buf +
+								(at + k) * PAGE),
+					     at + k))
+					_exit(1);
+			_exit(0);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid) {
+			atomic_fetch_add(&c->forks, 1);
+			/* a page caught mid-rewrite may fail in the child */
+		}
+		side = mmap(NULL, 256 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (side != MAP_FAILED) {
+			memset(side, 1, 256 * PAGE);
+			munmap(side, 256 * PAGE);
+			atomic_fetch_add(&c->remaps, 1);
+		}
+		if (!mprotect(c->buf + at * PAGE, 64 * PAGE,
+			      PROT_READ | PROT_WRITE | PROT_EXEC) &&
+		    !mprotect(c->buf + at * PAGE, 64 * PAGE,
+			      PROT_READ | PROT_WRITE))
+			atomic_fetch_add(&c->mprotects, 1);
+		else
+			atomic_fetch_add(&c->errors, 1);
+	}
+	return NULL;
+}
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]\n"
 		"                       [--hold SECONDS] [--allow-thp] [--interactive]\n"
-		"                       [--json]\n");
+		"                       [--chaos] [--json]\n");
 	exit(2);
 }
 
@@ -262,6 +320,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "allow-thp", no_argument, NULL, 't' },
 		{ "interactive", no_argument, NULL, 'i' },
+		{ "chaos", no_argument, NULL, 'c' },
 		{ 0 },
 	};
 	unsigned long v;
@@ -269,10 +328,11 @@ static void parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'j' || c == 't' || c == 'i') {
+		if (c == 'j' || c == 't' || c == 'i' || c == 'c') {
 			*(c == 'j' ? &o->json :
 			  c == 't' ? &o->allow_thp :
-				     &o->interactive) = true;
+			  c == 'i' ? &o->interactive :
+				     &o->chaos) = true;
 			continue;
 		}
 		if (c == 'h') {
@@ -348,6 +408,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .mib = 64, .hint = "now", .writers = 2 };
 	struct writers w = { 0 };
+	struct chaos chaos = { 0 };
 	struct contig_report before, after;
 	int to_child[2], to_parent[2], rep[2], hint_err = 0, status;
 	uint64_t child_errors = UINT64_MAX, errors;
@@ -392,6 +453,12 @@ int main(int argc, char **argv)
 		       w.buf + npages * PAGE);
 		wait_line();
 	}
+	chaos.buf = w.buf;
+	chaos.npages = npages;
+	if (o.chaos && pthread_create(&chaos.t, NULL, chaos_main, &chaos)) {
+		perror("contig_workload: chaos thread");
+		return 2;
+	}
 	if (o.allow_thp && madvise(w.buf, npages * PAGE, MADV_HUGEPAGE))
 		perror("contig_workload: madvise(MADV_HUGEPAGE)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -402,6 +469,10 @@ int main(int argc, char **argv)
 		 contig_advise(w.buf, npages * PAGE, CONTIG_WANT))
 		hint_err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.chaos) {
+		atomic_store(&chaos.stop, true);
+		pthread_join(chaos.t, NULL);
+	}
 	if (o.interactive) {
 		printf("hinted: %s\n", hint_err ? strerror(hint_err) : "ok");
 		wait_line();
@@ -423,6 +494,11 @@ int main(int argc, char **argv)
 		print_report("before", &before, true);
 		putchar(',');
 		print_report("after", &after, true);
+		printf(",\"chaos\":{\"forks\":%" PRIu64 ",\"remaps\":%" PRIu64
+		       ",\"mprotects\":%" PRIu64 "}",
+		       (uint64_t)atomic_load(&chaos.forks),
+		       (uint64_t)atomic_load(&chaos.remaps),
+		       (uint64_t)atomic_load(&chaos.mprotects));
 		printf(",\"hint_seconds\":%.3f,\"rewrites\":%" PRIu64
 		       ",\"integrity_errors\":%" PRIu64 "}\n",
 		       (double)(t1.tv_sec - t0.tv_sec) +
