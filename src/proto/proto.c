@@ -173,7 +173,8 @@ int proto_check_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 		want = len;
 	if (!want || want != len)
 		return -EBADMSG;
-	if (r.h.type == CONTIG_MSG_STATUS + CONTIG_MSG_REPLY) {
+	if (r.h.type == CONTIG_MSG_STATUS + CONTIG_MSG_REPLY &&
+	    len == sizeof(struct contig_rep_status)) {
 		struct contig_rep_status st;
 
 		memcpy(&st, buf, sizeof(st));
