@@ -39,7 +39,7 @@ while [ "$done_pages" -lt "$min" ]; do
 	[ "$runs" -le 12 ] || fail "only $done_pages pages after 11 runs"
 	rc=0
 	out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
-		contig_workload_static --mib "$mib" --chaos --json) || rc=$?
+		contig_workload_static --mib "$mib" --writers 1 --chaos --json) || rc=$?
 	echo "stress: run $runs (exit $rc): $out"
 	case $rc in 0 | 3) ;; *) fail "workload run $runs exited with $rc" ;; esac
 	e=$(num integrity_errors "$out")
