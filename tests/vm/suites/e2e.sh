@@ -4,7 +4,7 @@
 # and churn, then hints its 64 MiB buffer with contig_advise(CONTIG_NOW)
 # while writer threads in both processes rewrite and verify every page.
 # Prints one JSON line (the host reads it, see tests/vm/README):
-#   E2E-JSON: {"kernel":...,"before":{...},"after":{...},
+#   CONTIG-JSON: {"kernel":...,"before":{...},"after":{...},
 #              "integrity_errors":N,"pages_exchanged":N,"seconds":S,...}
 # and fails unless after.runs_99 == 1, after.largest_run_pct >= 99 and
 # integrity_errors == 0.
@@ -65,7 +65,7 @@ after=$(obj after "$out")
 errors=$(num integrity_errors "$out")
 exchanged=$(num pages_exchanged "$status")
 moved=$(num pages_moved "$status")
-echo "E2E-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$after,\"integrity_errors\":$errors,\"pages_exchanged\":$exchanged,\"pages_moved\":$moved,\"seconds\":$((t1 - t0)),\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$after,\"integrity_errors\":$errors,\"pages_exchanged\":$exchanged,\"pages_moved\":$moved,\"seconds\":$((t1 - t0)),\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
 
 [ -n "$after" ] || fail "no figures from the workload"
 [ "$errors" = 0 ] || fail "$errors integrity errors"

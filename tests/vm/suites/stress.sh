@@ -7,7 +7,7 @@
 # lost (integrity errors 0 in every run); the kernel log must stay free of
 # BUG/WARNING/Oops (tests/vm/run checks). Targets of contiguity are not
 # asked for here: the chaos splits the very VMAs being worked on.
-# Prints "STRESS-JSON: {...}" with the totals.
+# Prints "CONTIG-JSON: {...}" with the totals.
 # Usage: stress.sh [MIN_PAGES] [MiB per run]   (default 100000 128)
 set -eu
 
@@ -52,5 +52,5 @@ done
 kill -0 "$dpid" 2>/dev/null || fail "contigd died"
 kill -TERM "$dpid"
 wait "$dpid" || fail "contigd exited with status $?"
-echo "STRESS-JSON: {\"kernel\":\"$(uname -r)\",\"runs\":$runs,\"pages_moved\":$(num pages_moved "$status"),\"pages_exchanged\":$(num pages_exchanged "$status"),\"ops_failed\":$(num ops_failed "$status"),\"forks\":$forks,\"mprotects\":$mprotects,\"integrity_errors\":$errors,\"seconds\":$(($(date +%s) - t0))}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"runs\":$runs,\"pages_moved\":$(num pages_moved "$status"),\"pages_exchanged\":$(num pages_exchanged "$status"),\"ops_failed\":$(num ops_failed "$status"),\"forks\":$forks,\"mprotects\":$mprotects,\"integrity_errors\":$errors,\"seconds\":$(($(date +%s) - t0))}"
 echo "stress: ok"
