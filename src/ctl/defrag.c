@@ -32,24 +32,6 @@ struct progress {
 	bool drawn;
 };
 
-static int parse_range(const char *s, uint64_t *a, uint64_t *b)
-{
-	const char *dash = strchr(s, '-');
-	char first[32];
-	size_t n;
-
-	if (!dash || (n = (size_t)(dash - s)) >= sizeof(first) || !n)
-		return -EINVAL;
-	memcpy(first, s, n);
-	first[n] = '\0';
-	if (probe_parse_u64(first, 0, a, NULL) ||
-	    probe_parse_u64(dash + 1, 0, b, NULL))
-		return -EINVAL;
-	if ((*a | *b) & 4095)
-		return -EINVAL;
-	return *a < *b ? 0 : -EINVAL;
-}
-
 static int on_progress(const struct contig_rep_progress *p, void *arg)
 {
 	struct progress *pr = arg;
@@ -160,7 +142,7 @@ int ctl_defrag(const struct ctl_opts *o, int argc, char **argv)
 			argc ? argv[0] : "");
 		return CTL_EXIT_USAGE;
 	}
-	if (o->range && parse_range(o->range, &start, &end)) {
+	if (o->range && probe_parse_range(o->range, &start, &end)) {
 		ctl_err("defrag: --range '%s' is not START-END, page-aligned, with START < END",
 			o->range);
 		return CTL_EXIT_USAGE;

@@ -33,6 +33,7 @@
 #include "exit_codes.h"
 #include "log.h"
 #include "maps.h"
+#include "proc_file.h"
 #include "stats.h"
 #include "vma_pages.h"
 
@@ -82,24 +83,6 @@ static int parse_u64(const char *s, int base, uint64_t *out)
 	return *end ? -EINVAL : 0;
 }
 
-/* "START-END": numbers in C notation (0x... for hex). */
-static int parse_range(const char *s, uint64_t *a, uint64_t *b)
-{
-	const char *dash = strchr(s, '-');
-	char first[32];
-	size_t n;
-
-	if (!dash || (n = (size_t)(dash - s)) >= sizeof(first) || !n)
-		return -EINVAL;
-	memcpy(first, s, n);
-	first[n] = '\0';
-	if (parse_u64(first, 0, a) || parse_u64(dash + 1, 0, b))
-		return -EINVAL;
-	if ((*a | *b) & ((1u << CONTIG_PAGE_SHIFT) - 1))
-		return -EINVAL; /* not page-aligned */
-	return *a < *b ? 0 : -EINVAL;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum {
@@ -140,7 +123,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->pid = (pid_t)v;
 			break;
 		case O_RANGE:
-			if (parse_range(optarg, &o->range_start,
+			if (probe_parse_range(optarg, &o->range_start,
 					&o->range_end)) {
 				log_warnx(
 					"--range: '%s' is not START-END, page-aligned, with START < END",

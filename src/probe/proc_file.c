@@ -108,3 +108,21 @@ int probe_parse_u64(const char *s, int base, uint64_t *val, char **end)
 	*val = v;
 	return 0;
 }
+
+int probe_parse_range(const char *s, uint64_t *start, uint64_t *end)
+{
+	const char *dash = strchr(s, '-');
+	char first[32];
+	size_t n;
+
+	if (!dash || (n = (size_t)(dash - s)) >= sizeof(first) || !n)
+		return -EINVAL;
+	memcpy(first, s, n);
+	first[n] = '\0';
+	if (probe_parse_u64(first, 0, start, NULL) ||
+	    probe_parse_u64(dash + 1, 0, end, NULL))
+		return -EINVAL;
+	if ((*start | *end) & 4095)
+		return -EINVAL; /* not page-aligned */
+	return *start < *end ? 0 : -EINVAL;
+}

@@ -38,6 +38,12 @@ int probe_read_file(const char *path, char **out, size_t *len);
  */
 int probe_parse_u64(const char *s, int base, uint64_t *val, char **end);
 
+/*
+ * Parse "START-END" (numbers in C notation, 0x... for hex): both
+ * page-aligned (4 KiB) and START < END. 0 or -EINVAL.
+ */
+int probe_parse_range(const char *s, uint64_t *start, uint64_t *end);
+
 /* Map an errno from opening or reading a per-process file: a vanished
  * process shows up as ENOENT or ESRCH; both become ESRCH. */
 static inline int probe_task_errno(int err)
