@@ -16,44 +16,26 @@ Needs root: 77 otherwise.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemon_test  # noqa: E402
+from daemon_test import Daemon, check, finish, need_root  # noqa: E402
 
 
 def start_target(exe, mib):
-    p = subprocess.Popen([exe, str(mib)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    pid = int(p.stdout.readline().split()[1])
-    _, s, e = p.stdout.readline().split()
-    return p, pid, "%s-%s" % (s, e)
+    p, pid, s, e = daemon_test.start_target(exe, mib)
+    return p, pid, "0x%x-0x%x" % (s, e)
 
 
 def main():
     contigd, ctl, target = sys.argv[1:4]
-    if os.geteuid() != 0:
-        print("skip: needs root")
-        sys.exit(77)
-    tmp = tempfile.mkdtemp(prefix="contigctl-defrag.")
-    os.chmod(tmp, 0o755)
-    rd = os.path.join(tmp, "run")
-    conf = os.path.join(tmp, "contigd.conf")
-    with open(conf, "w") as f:
-        # 512 pages/s: one 2 MiB block a second, slow enough to time out
-        f.write("backend = collapse\nobserver = proc\nbudget_pages = 512\n")
-    log = open(os.path.join(tmp, "contigd.log"), "w+")
-    d = subprocess.Popen([contigd, "--config", conf, "--runtime-dir", rd],
-                         stderr=log)
+    need_root()
+    # 512 pages/s: one 2 MiB block a second, slow enough to time out
+    d = Daemon(contigd, "backend = collapse\nobserver = proc\n"
+               "budget_pages = 512\n")
+    rd, tmp = d.rd, d.tmp
     procs = []
 
     def run(*args, user=None):
@@ -67,10 +49,6 @@ def main():
         return r
 
     try:
-        for _ in range(100):
-            if os.path.exists(os.path.join(rd, "contigd.sock")):
-                break
-            time.sleep(0.1)
         r = run("status")
         check(r.returncode == 0 and "backend   collapse" in r.stdout and
               "observer  proc" in r.stdout, "status text")
@@ -143,11 +121,8 @@ def main():
             p.stdin.close()
             p.kill()
             p.wait()
-        d.send_signal(signal.SIGTERM)
-        code = d.wait(timeout=60)
-        check(code == 0, "contigd exit %d" % code)
-    if failures:
-        sys.exit(1)
+        d.stop()
+    finish()
 
 
 if __name__ == "__main__":

@@ -25,24 +25,15 @@ that part.
 """
 import os
 import random
-import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contigproto as cp  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
+from daemon_test import Daemon, check, finish  # noqa: E402
 
 
 def rss_kib(pid):
@@ -156,23 +147,12 @@ def main():
     sanitized = args[:1] == ["--sanitized"]
     args = args[sanitized:]
     contigd, wrapper = args[0], args[1:]
-    tmp = tempfile.mkdtemp(prefix="contigd-abuse.")
-    os.chmod(tmp, 0o755)
-    rd = os.path.join(tmp, "run")
-    conf = os.path.join(tmp, "contigd.conf")
-    with open(conf, "w") as f:
-        f.write("backend = collapse\nobserver = off\nmax_clients = 16\n"
-                "client_timeout_ms = 200\nstats_interval = 1\n")
-    log = open(os.path.join(tmp, "contigd.log"), "w+")
-    d = subprocess.Popen(wrapper + [contigd, "--config", conf,
-                                    "--runtime-dir", rd], stderr=log)
-    sock = cp.socket_path(rd)
+    d = Daemon(contigd, "backend = collapse\nobserver = off\n"
+               "max_clients = 16\nclient_timeout_ms = 200\n"
+               "stats_interval = 1\n", wrapper=wrapper)
+    sock = d.sock
     rng = random.Random(1234)
     try:
-        for _ in range(600):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.1)
         check(responsive(sock), "responsive at start")
         rss0 = rss_kib(d.pid)
 
@@ -221,24 +201,12 @@ def main():
         if not wrapper and not sanitized:  # their memory would count
             check(rss1 - rss0 < 8192, "resident memory %d KiB -> %d KiB"
                   % (rss0, rss1))
-        check(d.poll() is None, "daemon still running")
+        check(d.proc.poll() is None, "daemon still running")
     finally:
-        d.send_signal(signal.SIGTERM)
-        try:
-            code = d.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            d.kill()
-            code = "timeout"
-        check(code == 0, "SIGTERM: exit %s" % code)
-        log.seek(0)
-        lines = log.read().splitlines()
+        lines = d.stop().splitlines()
         print("--- contigd log: %d lines, last:\n%s"
               % (len(lines), "\n".join(lines[-10:])))
-        check(not any("AddressSanitizer" in ln or "ERROR SUMMARY: " in ln
-                      and "ERROR SUMMARY: 0 " not in ln for ln in lines),
-              "no sanitizer or valgrind report")
-    if failures:
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":

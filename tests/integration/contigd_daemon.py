@@ -27,15 +27,15 @@ Needs root: exits 77 (skipped) otherwise.
 import json
 import os
 import signal
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contigproto as cp  # noqa: E402
+import daemon_test  # noqa: E402
+from daemon_test import Daemon, check, finish, need_root  # noqa: E402
 
 PAGE = 4096
 BLOCK_PAGES = 512
@@ -44,14 +44,6 @@ PM_PFN = (1 << 55) - 1
 EPERM, ESRCH, EINVAL, EBADMSG, EMSGSIZE, EPROTO = 1, 3, 22, 74, 90, 71
 CAP = {"dac_override": 1, "dac_read_search": 2, "sys_ptrace": 19,
        "sys_admin": 21, "sys_nice": 23}
-failures = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def fatal(msg):
@@ -75,11 +67,7 @@ def aligned_blocks(pid, start, end):
 
 
 def start_target(exe):
-    proc = subprocess.Popen([exe, "64"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    pid = int(proc.stdout.readline().split()[1])
-    _, s, e = proc.stdout.readline().split()
-    return proc, pid, int(s, 16), int(e, 16)
+    return daemon_test.start_target(exe, 64)
 
 
 def verify(proc, what):
@@ -164,26 +152,13 @@ def main():
         fatal("usage: contigd_daemon.py CONTIGD COLLAPSE_TARGET HOTCOLD "
               "CONTIGCTL")
     contigd, target, hotcold, contigctl = sys.argv[1:]
-    if os.geteuid() != 0:
-        print("skip: needs root")
-        sys.exit(77)
-    tmp = tempfile.mkdtemp(prefix="contigd-daemon.")
-    os.chmod(tmp, 0o755)
-    rd = os.path.join(tmp, "run")
-    conf = os.path.join(tmp, "contigd.conf")
-    stats = os.path.join(rd, "metrics.prom")
-    log = open(os.path.join(tmp, "contigd.log"), "w+")
+    need_root()
     base = ("backend = collapse\nstats_interval = 1\nscan_interval = 1\n"
             "watch_min_rss = 1M\ninclude = hotcold\n")
-    with open(conf, "w") as f:
-        f.write(base)
-    d = subprocess.Popen([contigd, "--config", conf, "--runtime-dir", rd,
-                          "--foreground", "-v"], stderr=log)
-    sock = cp.socket_path(rd)
+    d = Daemon(contigd, base, args=("--foreground", "-v"))
+    rd, conf, stats, sock = d.rd, d.conf, d.stats, d.sock
     procs = []
     try:
-        if not wait_for(lambda: os.path.exists(sock), 20):
-            fatal("no control socket after 20 s")
         c = cp.Client(sock)
         st = c.call(cp.status_req())
         check(st["error"] == 0 and st["backend"] == "collapse",
@@ -299,18 +274,15 @@ def main():
 
         with open(conf, "a") as f:
             f.write("bogus_knob = 1\n")
-        d.send_signal(signal.SIGHUP)
+        d.proc.send_signal(signal.SIGHUP)
         time.sleep(1)
-        log.seek(0)
-        text = log.read()
-        check("contigd.conf:6:" in text and d.poll() is None,
+        check("contigd.conf:6:" in d.text() and d.proc.poll() is None,
               "SIGHUP with a bad file: file:line logged, still running")
         with open(conf, "w") as f:
             f.write(base + "budget_pages = 1000\n")
-        d.send_signal(signal.SIGHUP)
+        d.proc.send_signal(signal.SIGHUP)
         time.sleep(1)
-        log.seek(0)
-        check("reloaded" in log.read(), "SIGHUP with a good file: reloaded")
+        check("reloaded" in d.text(), "SIGHUP with a good file: reloaded")
         c.close()
     finally:
         for p in procs:
@@ -318,22 +290,10 @@ def main():
                 p.stdin.close()
             p.kill()
             p.wait()
-        d.send_signal(signal.SIGTERM)
-        try:
-            code = d.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            d.kill()
-            code = "timeout"
-        check(code == 0, "SIGTERM: exit status %s" % code)
-        check(not os.path.exists(sock), "SIGTERM: socket removed")
-        log.seek(0)
-        text = log.read()
-        print("--- contigd log (tail)\n" + "".join(text.splitlines(True)[-30:]))
-        check("ERROR: AddressSanitizer" not in text, "no sanitizer report")
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
+        text = d.stop()
+        print("--- contigd log (tail)\n" + "".join(
+            ln for ln in text.splitlines(True)[-60:] if "libbpf" not in ln))
+    finish()
 
 
 if __name__ == "__main__":

@@ -16,19 +16,11 @@ Needs root (frame numbers; process_madvise on another process): 77.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_test import Daemon, check, finish, need_root  # noqa: E402
 
 
 def figures(line):
@@ -38,23 +30,10 @@ def figures(line):
 
 def main():
     contigd, hint_buffer, workload = sys.argv[1:4]
-    if os.geteuid() != 0:
-        print("skip: needs root")
-        sys.exit(77)
-    tmp = tempfile.mkdtemp(prefix="lib-daemon.")
-    rd = os.path.join(tmp, "run")
-    conf = os.path.join(tmp, "contigd.conf")
-    with open(conf, "w") as f:
-        f.write("backend = collapse\nobserver = off\n")
-    log = open(os.path.join(tmp, "contigd.log"), "w+")
-    d = subprocess.Popen([contigd, "--config", conf, "--runtime-dir", rd],
-                         stderr=log)
-    env = dict(os.environ, CONTIGD_RUNTIME_DIR=rd)
+    need_root()
+    d = Daemon(contigd, "backend = collapse\nobserver = off\n")
+    env = dict(os.environ, CONTIGD_RUNTIME_DIR=d.rd)
     try:
-        for _ in range(100):
-            if os.path.exists(os.path.join(rd, "contigd.sock")):
-                break
-            time.sleep(0.1)
         r = subprocess.run([hint_buffer, "32"], env=env, capture_output=True,
                            text=True, timeout=120)
         print(r.stdout + r.stderr, end="")
@@ -79,7 +58,7 @@ def main():
               "workload: %s rewrites, %s integrity errors"
               % (js.get("rewrites"), js.get("integrity_errors")))
 
-        env["CONTIGD_RUNTIME_DIR"] = os.path.join(tmp, "nothing-here")
+        env["CONTIGD_RUNTIME_DIR"] = os.path.join(d.tmp, "nothing-here")
         r = subprocess.run([workload, "--mib", "8", "--json"], env=env,
                            capture_output=True, text=True, timeout=120)
         js = json.loads(r.stdout) if r.stdout.startswith("{") else {}
@@ -88,11 +67,8 @@ def main():
               and js.get("integrity_errors") == 0,
               "no daemon: exit %d, %s" % (r.returncode, js.get("hint_error")))
     finally:
-        d.send_signal(signal.SIGTERM)
-        code = d.wait(timeout=30)
-        check(code == 0, "contigd exit %d" % code)
-    if failures:
-        sys.exit(1)
+        d.stop()
+    finish()
 
 
 if __name__ == "__main__":
