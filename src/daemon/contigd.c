@@ -245,6 +245,13 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 			continue;
 		pieces++;
 		err = exec_pass(b, o->pid, a, z, &o->ep, st, &r);
+		if (err == -E2BIG) {
+			log_info("--once %d: 0x%" PRIx64 "-0x%" PRIx64
+				 " skipped: over 64 GiB, a reservation",
+				 o->pid, a, z);
+			pieces--;
+			continue;
+		}
 		if (err) {
 			log_warnx(
 				"--once %d: pass over 0x%" PRIx64 "-0x%" PRIx64

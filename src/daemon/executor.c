@@ -443,6 +443,8 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	clock_gettime(CLOCK_MONOTONIC, &rn.t0);
 	if (start >= end || (start | end) % PAGE_BYTES)
 		return -EINVAL;
+	if ((end - start) / PAGE_BYTES > EXEC_MAX_PAGES)
+		return -E2BIG;
 	err = backend_info(b, &info);
 	if (err)
 		return err;

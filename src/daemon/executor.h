@@ -58,6 +58,13 @@ struct exec_params {
 		.backoff_ns = 10000000, .anchor = ANCHOR_PARAMS_DEFAULT, \
 	}
 
+/*
+ * Largest range one pass works on: 16 Mi pages (64 GiB), whose two frame
+ * arrays take 256 MiB. Larger anonymous mappings are reservations (an
+ * allocator's arena, a sanitizer's shadow), not buffers.
+ */
+#define EXEC_MAX_PAGES (UINT64_C(16) << 20)
+
 struct exec_result {
 	struct contig_metrics before, after;
 	uint64_t ops; /* ops planned */
@@ -78,8 +85,9 @@ struct exec_result {
 /*
  * Run one pass over [start, end) (page-aligned) of pid. 0 (see
  * r->reached), or -errno when the pass could not run: -ESRCH, -EPERM
- * (frames hidden), -EINVAL (bad range), -ENOMEM, -ECANCELED, -ENOSPC (no
- * window free of other claims). st may be NULL.
+ * (frames hidden), -EINVAL (bad range), -E2BIG (over EXEC_MAX_PAGES),
+ * -ENOMEM, -ECANCELED, -ENOSPC (no window free of other claims). st may
+ * be NULL.
  */
 int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	      const struct exec_params *p, struct stats *st,

@@ -311,6 +311,11 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 		contig_metrics_add(&res->after, &r.after);
 		res->reached = res->reached && r.reached;
 		return true;
+	case -E2BIG:
+		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64
+			  " skipped: over 64 GiB, a reservation",
+			  (int)j->pid, pc->start, pc->end);
+		return true;
 	case -EFAULT:
 	case -EINVAL:
 		/* The piece went away under us: prune at the next job. */

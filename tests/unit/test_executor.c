@@ -229,6 +229,23 @@ START_TEST(test_exec_bad_range)
 }
 END_TEST
 
+/* A range over EXEC_MAX_PAGES (a reservation) is refused, not allocated. */
+START_TEST(test_exec_too_big)
+{
+	struct fixture f;
+	uint64_t start = (uint64_t)VMA_VPN << CONTIG_PAGE_SHIFT;
+
+	setup(&f, 3);
+	ck_assert_int_eq(exec_pass(f.b, 1, start,
+				   start + ((EXEC_MAX_PAGES + 1)
+					    << CONTIG_PAGE_SHIFT),
+				   &f.p, &f.st, &f.r),
+			 -E2BIG);
+	ck_assert_uint_eq(backend_sim_attempts(f.b), 0);
+	teardown(&f);
+}
+END_TEST
+
 Suite *test_executor_suite(void)
 {
 	Suite *s = suite_create("executor");
@@ -239,6 +256,7 @@ Suite *test_executor_suite(void)
 	tcase_add_loop_test(tc, test_exec_transient_retried, 0, 2);
 	tcase_add_test(tc, test_exec_busy_given_up);
 	tcase_add_test(tc, test_exec_hard_error);
+	tcase_add_test(tc, test_exec_too_big);
 	tcase_add_test(tc, test_exec_budget);
 	tcase_add_test(tc, test_exec_bad_range);
 	suite_add_tcase(s, tc);
