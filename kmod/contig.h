@@ -60,6 +60,7 @@ int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 		     struct folio **foliop);
 int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop);
 int contig_check_folio(struct folio *folio);
+void contig_drain_local_lru(void);
 
 /* contig_exchange.c */
 int contig_exchange_folios(struct folio *a, struct folio *b);

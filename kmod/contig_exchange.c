@@ -23,8 +23,16 @@
  */
 #define CONTIG_XCHG_REFS 2
 
+/*
+ * Take the folio off the LRU.  A folio just faulted in, exchanged or
+ * migrated waits off the LRU in a per-CPU cache until that fills up; in a
+ * chain of exchanges, the page that travels along the chain is in this
+ * CPU's cache at every step.  Empty it first.
+ */
 static bool contig_isolate(struct folio *folio)
 {
+	if (!folio_test_lru(folio))
+		contig_drain_local_lru();
 #if CONTIG_ISOLATE_LRU_BOOL
 	return contig_syms.folio_isolate_lru(folio);
 #else

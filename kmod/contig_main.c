@@ -89,48 +89,109 @@ static int contig_do_move(const struct contig_op *op)
 	return ret;
 }
 
-/* Exchange by migration: move a into b's frame (evicting b), then b back. */
-static int contig_exchange_by_migration(struct mm_struct *mm_a,
-					unsigned long va_a,
-					struct mm_struct *mm_b,
-					unsigned long va_b)
+/*
+ * After a transient failure (-EAGAIN, -EBUSY), empty every CPU's LRU
+ * caches, once per batch: pages parked there are off the LRU or hold an
+ * extra reference.  True if the caller should try again.
+ */
+static bool contig_drain_once(int ret, bool *drained)
 {
-	struct folio *fa, *fb;
-	unsigned long pfn_a, pfn_b;
+	if (ret != -EAGAIN && ret != -EBUSY)
+		return false;
+	if (*drained || !contig_syms.lru_add_drain_all)
+		return false;
+	contig_syms.lru_add_drain_all();
+	*drained = true;
+	return true;
+}
+
+/*
+ * Take a reference on the folios at (mm_a, va_a) and (mm_b, va_b): 0 and
+ * both, or an error and neither.  Release with contig_put_folios().
+ */
+static int contig_get_folios(struct mm_struct *mm_a, unsigned long va_a,
+			     struct mm_struct *mm_b, unsigned long va_b,
+			     struct folio **fa, struct folio **fb)
+{
 	int ret;
 
-	ret = contig_get_folio(mm_a, va_a, &fa);
+	ret = contig_get_folio(mm_a, va_a, fa);
 	if (ret)
 		return ret;
-	ret = contig_get_folio(mm_b, va_b, &fb);
+	ret = contig_get_folio(mm_b, va_b, fb);
 	if (ret)
-		goto out_put_a;
-	pfn_a = folio_pfn(fa);
-	pfn_b = folio_pfn(fb);
-	if (fa == fb) {
-		ret = 0;
-		goto out_put_b;
-	}
-	if (folio_zone(fa) != folio_zone(fb)) {
-		ret = -EXDEV;
-		goto out_put_b;
-	}
-	folio_put(fb);
-	folio_put(fa);
-
-	ret = contig_move(mm_a, va_a, pfn_b);
-	if (ret)
-		return ret;
-	return contig_move(mm_b, va_b, pfn_a);
-
-out_put_b:
-	folio_put(fb);
-out_put_a:
-	folio_put(fa);
+		folio_put(*fa);
 	return ret;
 }
 
-static int contig_do_exchange(const struct contig_op *op, bool inplace)
+static void contig_put_folios(struct folio *fa, struct folio *fb)
+{
+	folio_put(fb);
+	folio_put(fa);
+}
+
+/* Move the page at (mm, va) into frame pfn; once more after a drain. */
+static int contig_move_drained(struct mm_struct *mm, unsigned long va,
+			       unsigned long pfn, bool *drained)
+{
+	int ret = contig_move(mm, va, pfn);
+
+	if (contig_drain_once(ret, drained))
+		ret = contig_move(mm, va, pfn);
+	return ret;
+}
+
+/*
+ * Exchange by migration: move a into b's frame (evicting b to any free
+ * frame), then b into a's old frame.  The two frames are read once, here,
+ * and each step retries on its own: the op must never run again from the
+ * state a failed step left, or it would exchange the pages where they then
+ * are (a into the frame b was evicted to, b back into its own).
+ * 0 only when both pages are where asked; when the second step fails, the
+ * first stays done (see contig(4)).  Contents are never lost.
+ */
+static int contig_exchange_by_migration(struct mm_struct *mm_a,
+					unsigned long va_a,
+					struct mm_struct *mm_b,
+					unsigned long va_b, bool *drained)
+{
+	unsigned long pfn_a, pfn_b;
+	struct folio *fa, *fb;
+	bool again = false;
+	int ret;
+
+	ret = contig_get_folios(mm_a, va_a, mm_b, va_b, &fa, &fb);
+	if (ret)
+		return ret;
+	pfn_a = folio_pfn(fa);
+	pfn_b = folio_pfn(fb);
+	if (fa != fb && folio_zone(fa) != folio_zone(fb))
+		ret = -EXDEV;
+	contig_put_folios(fa, fb);
+	if (ret || pfn_a == pfn_b)
+		return ret;
+
+	ret = contig_move_drained(mm_a, va_a, pfn_b, drained);
+	if (ret)
+		return ret;
+	/* Half done now: this step may drain even when the batch has. */
+	ret = contig_move_drained(mm_b, va_b, pfn_a, &again);
+	*drained |= again;
+	if (ret)
+		return ret;
+
+	/* Both steps done: check that nothing has moved either page since. */
+	ret = contig_get_folios(mm_a, va_a, mm_b, va_b, &fa, &fb);
+	if (ret)
+		return ret;
+	if (folio_pfn(fa) != pfn_b || folio_pfn(fb) != pfn_a)
+		ret = -EAGAIN;
+	contig_put_folios(fa, fb);
+	return ret;
+}
+
+static int contig_do_exchange(const struct contig_op *op, bool inplace,
+			      bool *drained)
 {
 	struct mm_struct *mm_a, *mm_b;
 	struct folio *fa, *fb;
@@ -144,19 +205,14 @@ static int contig_do_exchange(const struct contig_op *op, bool inplace)
 		goto out_put_mm_a;
 	if (!inplace) {
 		ret = contig_exchange_by_migration(mm_a, op->vaddr_a, mm_b,
-						   op->vaddr_b);
+						   op->vaddr_b, drained);
 		goto out_put_mm_b;
 	}
-	ret = contig_get_folio(mm_a, op->vaddr_a, &fa);
+	ret = contig_get_folios(mm_a, op->vaddr_a, mm_b, op->vaddr_b, &fa, &fb);
 	if (ret)
 		goto out_put_mm_b;
-	ret = contig_get_folio(mm_b, op->vaddr_b, &fb);
-	if (ret)
-		goto out_put_fa;
 	ret = contig_exchange_folios(fa, fb);
-	folio_put(fb);
-out_put_fa:
-	folio_put(fa);
+	contig_put_folios(fa, fb);
 out_put_mm_b:
 	mmput(mm_b);
 out_put_mm_a:
@@ -211,22 +267,40 @@ static bool contig_op_valid(const struct contig_op *op, unsigned int cmd)
 	return op->kind == CONTIG_OP_EXCHANGE;
 }
 
-static int contig_do_op(const struct contig_op *op, unsigned int cmd)
+static int contig_do_op_once(const struct contig_op *op, bool inplace,
+			     bool *drained)
 {
-	bool inplace = contig_inplace_available() &&
-		       !(op->flags & CONTIG_OP_F_MIGRATE);
-
-	if (!contig_op_valid(op, cmd))
-		return -EINVAL;
 	switch (op->kind) {
 	case CONTIG_OP_MOVE:
 		return contig_do_move(op);
 	case CONTIG_OP_EXCHANGE:
-		return contig_do_exchange(op, inplace);
+		return contig_do_exchange(op, inplace, drained);
 	case CONTIG_OP_EXCHANGE_PFN:
 		return contig_do_exchange_pfn(op, inplace);
 	}
 	return -EINVAL;
+}
+
+static int contig_do_op(const struct contig_op *op, unsigned int cmd,
+			bool *drained)
+{
+	bool inplace = contig_inplace_available() &&
+		       !(op->flags & CONTIG_OP_F_MIGRATE);
+	int ret;
+
+	if (!contig_op_valid(op, cmd))
+		return -EINVAL;
+	ret = contig_do_op_once(op, inplace, drained);
+	/*
+	 * A failed op changed nothing, or (MOVE, EXCHANGE_PFN) has a fixed
+	 * target frame: run again, it does what was asked.  An exchange by
+	 * migration retries its steps itself.
+	 */
+	if (op->kind == CONTIG_OP_EXCHANGE && !inplace)
+		return ret;
+	if (contig_drain_once(ret, drained))
+		ret = contig_do_op_once(op, inplace, drained);
+	return ret;
 }
 
 static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
@@ -258,17 +332,7 @@ static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
 			ret = -EFAULT;
 			break;
 		}
-		op.result = contig_do_op(&op, cmd);
-		/*
-		 * Pages parked in per-CPU LRU caches are off the LRU or hold an
-		 * extra reference: drain once per batch, then retry.
-		 */
-		if ((op.result == -EAGAIN || op.result == -EBUSY) && !drained &&
-		    contig_syms.lru_add_drain_all) {
-			contig_syms.lru_add_drain_all();
-			drained = true;
-			op.result = contig_do_op(&op, cmd);
-		}
+		op.result = contig_do_op(&op, cmd, &drained);
 		if (op.result)
 			failed++;
 		if (put_user(op.result, &uops[i].result)) {

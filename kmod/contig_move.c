@@ -11,29 +11,9 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 
 #include "contig.h"
 #include "contig_ioctl.h"
-
-/*
- * Empty this CPU's LRU caches.  lru_add_drain() is not exported, but
- * releasing an empty batch drains them first.
- */
-static void contig_drain_local_lru(void)
-{
-#if CONTIG_HAVE_PAGEVEC
-	struct pagevec pvec;
-
-	pagevec_init(&pvec);
-	__pagevec_release(&pvec);
-#else
-	struct folio_batch fbatch;
-
-	folio_batch_init(&fbatch);
-	__folio_batch_release(&fbatch);
-#endif
-}
 
 /*
  * Claim the frame pfn for ourselves: on success it is ours, refcount 1.

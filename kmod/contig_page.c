@@ -3,11 +3,13 @@
  * Find the page behind (mm, vaddr) or a frame, and decide
  * whether it is in the subset the module handles: order-0, anonymous, not
  * KSM, not in the swap cache, not under writeback, not mlocked, not pinned.
+ * And empty this CPU's LRU caches, where such pages wait to join the LRU.
  */
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/page-flags.h>
+#include <linux/pagevec.h>
 #include <linux/pgtable.h>
 
 #include "contig.h"
@@ -138,4 +140,23 @@ int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
 out_put:
 	folio_put(folio);
 	return ret;
+}
+
+/*
+ * Empty this CPU's LRU caches.  lru_add_drain() is not exported, but
+ * releasing an empty batch drains them first.
+ */
+void contig_drain_local_lru(void)
+{
+#if CONTIG_HAVE_PAGEVEC
+	struct pagevec pvec;
+
+	pagevec_init(&pvec);
+	__pagevec_release(&pvec);
+#else
+	struct folio_batch fbatch;
+
+	folio_batch_init(&fbatch);
+	__folio_batch_release(&fbatch);
+#endif
 }

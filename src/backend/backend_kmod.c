@@ -110,22 +110,47 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	return 0;
 }
 
+/* (Re)open the pagemap of pid: 0, or -errno with none open. */
+static int kmod_pagemap_open(struct backend_kmod *bk, pid_t pid)
+{
+	int fd;
+
+	if (bk->pm_fd >= 0)
+		close(bk->pm_fd);
+	bk->pm_fd = -1;
+	bk->pm_pid = 0;
+	fd = pagemap_open(bk->proc_root, pid);
+	if (fd < 0)
+		return fd;
+	bk->pm_fd = fd;
+	bk->pm_pid = pid;
+	return 0;
+}
+
 static int kmod_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
 			  uint64_t nr, uint64_t *pfn)
 {
 	struct backend_kmod *bk = to_kmod(b);
-	int fd;
+	int err, fresh = 0;
 
-	if (bk->pm_pid != pid) {
-		fd = pagemap_open(bk->proc_root, pid);
-		if (fd < 0)
-			return fd;
-		if (bk->pm_fd >= 0)
-			close(bk->pm_fd);
-		bk->pm_fd = fd;
-		bk->pm_pid = pid;
+	if (bk->pm_pid != pid || bk->pm_fd < 0) {
+		err = kmod_pagemap_open(bk, pid);
+		if (err)
+			return err;
+		fresh = 1;
 	}
-	return pagemap_read(bk->pm_fd, start_vpn, nr, pfn, NULL);
+	err = pagemap_read(bk->pm_fd, start_vpn, nr, pfn, NULL);
+	/*
+	 * An open pagemap reads the memory the process had when it was
+	 * opened: after an execve(), or when a new process has the pid, that
+	 * memory is gone (-ESRCH). Open the file again, once.
+	 */
+	if (err == -ESRCH && !fresh) {
+		err = kmod_pagemap_open(bk, pid);
+		if (!err)
+			err = pagemap_read(bk->pm_fd, start_vpn, nr, pfn, NULL);
+	}
+	return err;
 }
 
 static int kmod_frame_map(struct backend *b, const struct frame_map **out)
