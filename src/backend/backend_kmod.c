@@ -19,6 +19,9 @@
 #include "framemap_build.h"
 #include "pagemap.h"
 
+/* Frames per pageblock: pageblock_order is 9 (2 MiB) on x86-64. */
+#define KMOD_PAGEBLOCK_FRAMES 512
+
 struct backend_kmod {
 	struct backend b;
 	const char *proc_root;
@@ -165,6 +168,18 @@ static int kmod_frame_map(struct backend *b, const struct frame_map **out)
 	if (err)
 		return err;
 	bk->have_fm = 1;
+	/*
+	 * A MOVE claims its free target frame with alloc_contig_range(),
+	 * which isolates the frame's whole pageblock and fails while any
+	 * page of it cannot move: such free frames are no target.  (A page
+	 * this map calls unmovable may be one the kernel can move, page
+	 * cache for one: erring on that side only narrows the choice.)
+	 */
+	if (frame_map_taint_blocks(&bk->fm, KMOD_PAGEBLOCK_FRAMES)) {
+		err = frame_map_index(&bk->fm);
+		if (err)
+			return err;
+	}
 	*out = &bk->fm;
 	return 0;
 }

@@ -38,37 +38,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/*
- * The RFC's rule: anchors laid end to end from the start of the Normal
- * zone, each window moved past unmovable frames and holes.
- */
-static int rfc_window(const struct frame_map *fm, const struct range_tree *rt,
-		      uint64_t len, uint64_t *cursor)
-{
-	uint64_t a = *cursor;
-	struct rt_range r;
-
-	while (a + len <= fm->nr_frames) {
-		size_t b;
-
-		if (rt_find_overlap(rt, a, a + len, &r)) {
-			a = r.end;
-			continue;
-		}
-		if (frame_map_window_ok(fm, a, a + len)) {
-			*cursor = a;
-			return 0;
-		}
-		for (b = 0; b < fm->nr_bad && fm->bad[b].end <= a; b++)
-			;
-		if (b < fm->nr_bad && fm->bad[b].start < a + len)
-			a = fm->bad[b].end;
-		else
-			a++; /* crosses a zone boundary */
-	}
-	return -ENOSPC;
-}
-
 static int check_one_run(const struct vma_pages *v)
 {
 	struct contig_metrics m;
@@ -105,14 +74,11 @@ static int run_strategy(const struct scenario *sc, const struct bench_opts *o,
 		struct plan pl;
 		double t0 = now_ms();
 
-		if (rfc) {
-			err = rfc_window(&s.fm, rt, vp->nr, &cursor);
-			if (!err)
-				err = anchor_evaluate(&s.fm, rt, vp, cursor,
-						      &a);
-		} else {
+		/* The RFC's rule: windows end to end from the zone start. */
+		if (rfc)
+			err = anchor_first_fit(&s.fm, rt, vp, -1, cursor, &a);
+		else
 			err = anchor_select(&s.fm, rt, vp, &p, &a);
-		}
 		if (!err)
 			err = plan_build(&s.fm, vp, &a, &pl);
 		t->plan_ms += now_ms() - t0;

@@ -422,6 +422,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	uint64_t slack;
 	int err;
 
+	if (p->rule == ANCHOR_RULE_FIRST_FIT)
+		return anchor_first_fit(fm, rt, v, p->zone, 0, out);
 	memset(out, 0, sizeof(*out));
 	if (!numbers_fit(v))
 		return -ERANGE;
@@ -490,27 +492,91 @@ out_free:
 	return err;
 }
 
+/* Fill out for the window starting at frame ws. 0 or -ENOSPC. */
+static int evaluate_at(const struct selector *s, uint64_t ws,
+		       enum anchor_method how, struct anchor *out)
+{
+	const struct vma_pages *v = s->v;
+	int64_t d = (int64_t)ws - (int64_t)(v->start_vpn + s->first);
+	uint64_t j, in_place = 0;
+
+	if (!feasible(s, d))
+		return -ENOSPC;
+	for (j = s->first; j <= s->last; j++)
+		in_place += v->pfn[j] != CONTIG_PFN_NONE &&
+			    v->pfn[j] ==
+				    (uint64_t)((int64_t)(v->start_vpn + j) + d);
+	fill(s, d, in_place, how, out);
+	out->best_misplaced = out->misplaced;
+	return 0;
+}
+
 int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
 		    const struct vma_pages *v, uint64_t win_start,
 		    struct anchor *out)
 {
 	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = -1 };
-	int64_t d;
-	uint64_t j, in_place = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!numbers_fit(v))
 		return -ERANGE;
 	if (!span_of(v, &s))
 		return 0;
-	d = (int64_t)win_start - (int64_t)(v->start_vpn + s.first);
-	if (!feasible(&s, d))
-		return -ENOSPC;
-	for (j = s.first; j <= s.last; j++)
-		in_place += v->pfn[j] != CONTIG_PFN_NONE &&
-			    v->pfn[j] ==
-				    (uint64_t)((int64_t)(v->start_vpn + j) + d);
-	fill(&s, d, in_place, ANCHOR_FIXED, out);
-	out->best_misplaced = out->misplaced;
-	return 0;
+	return evaluate_at(&s, win_start, ANCHOR_FIXED, out);
+}
+
+/* Start of the first zone above frame pfn, or nr_frames. */
+static uint64_t next_zone_start(const struct frame_map *fm, uint64_t pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < fm->nr_zones; i++)
+		if (fm->zones[i].start_pfn > pfn)
+			return fm->zones[i].start_pfn;
+	return fm->nr_frames;
+}
+
+int anchor_first_fit(const struct frame_map *fm, const struct range_tree *rt,
+		     const struct vma_pages *v, int zone, uint64_t from,
+		     struct anchor *out)
+{
+	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = zone };
+	uint64_t a = from, len, limit = fm->nr_frames, skip;
+	struct rt_range r;
+
+	memset(out, 0, sizeof(*out));
+	if (!numbers_fit(v))
+		return -ERANGE;
+	if (!span_of(v, &s))
+		return 0;
+	if (zone >= 0 && fm->nr_zones) {
+		if ((unsigned int)zone >= fm->nr_zones)
+			return -ENOSPC;
+		if (a < fm->zones[zone].start_pfn)
+			a = fm->zones[zone].start_pfn;
+		limit = fm->zones[zone].end_pfn;
+	}
+	len = s.last - s.first + 1;
+	/* Every step moves a forward: past a zone end, a claim or a bad span. */
+	while (a + len <= limit) {
+		int z = frame_map_zone_of(fm, a);
+		uint64_t zend = fm->nr_zones && z >= 0 ? fm->zones[z].end_pfn :
+							 fm->nr_frames;
+
+		if (z < 0 || a + len > zend) {
+			a = next_zone_start(fm, a);
+			continue;
+		}
+		if (rt_find_overlap(rt, a, a + len, &r)) {
+			a = r.end;
+			continue;
+		}
+		skip = frame_map_bad_end(fm, a, a + len);
+		if (skip) {
+			a = skip;
+			continue;
+		}
+		return evaluate_at(&s, a, ANCHOR_FIRST_FIT, out);
+	}
+	return -ENOSPC;
 }

@@ -26,9 +26,23 @@ enum anchor_method {
 	ANCHOR_ALIGNED, /* a 2 MiB-aligned offset within the slack */
 	ANCHOR_WINDOW_SEARCH, /* min-moves scan of the frame map */
 	ANCHOR_FIXED, /* given by the caller (anchor_evaluate) */
+	ANCHOR_FIRST_FIT, /* ANCHOR_RULE_FIRST_FIT */
+};
+
+/* How anchor_select() places the window. */
+enum anchor_rule {
+	/* Keep the most pages in place (histogram, aligned, window search). */
+	ANCHOR_RULE_BEST = 0,
+	/*
+	 * The 2019 exchange-pages RFC's rule: the lowest feasible window
+	 * from the start of the zone, whatever the VMA's pages already hold;
+	 * claimed windows lie end to end.  For comparison.
+	 */
+	ANCHOR_RULE_FIRST_FIT,
 };
 
 struct anchor_params {
+	enum anchor_rule rule;
 	/*
 	 * Accept a 2 MiB-aligned anchor (d % 512 == 0) when it costs at
 	 * most this fraction more moves than the best anchor.
@@ -46,7 +60,8 @@ struct anchor_params {
 
 #define ANCHOR_PARAMS_DEFAULT                                         \
 	{                                                             \
-		.align_slack = 0.03, .max_candidates = 64, .zone = -1 \
+		.rule = ANCHOR_RULE_BEST, .align_slack = 0.03,    \
+		.max_candidates = 64, .zone = -1                  \
 	}
 
 struct anchor {
@@ -81,5 +96,14 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 int anchor_evaluate(const struct frame_map *fm, const struct range_tree *rt,
 		    const struct vma_pages *v, uint64_t win_start,
 		    struct anchor *out);
+
+/*
+ * ANCHOR_RULE_FIRST_FIT: the lowest feasible window at or above frame from
+ * (in zone, or any zone when zone < 0) for v's span of pages.
+ * 0, -ENOSPC, -ERANGE, -ENOMEM.
+ */
+int anchor_first_fit(const struct frame_map *fm, const struct range_tree *rt,
+		     const struct vma_pages *v, int zone, uint64_t from,
+		     struct anchor *out);
 
 #endif

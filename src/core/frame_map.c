@@ -126,6 +126,35 @@ bool frame_map_window_ok(const struct frame_map *fm, uint64_t start,
 	return b == fm->nr_bad || fm->bad[b].start >= end;
 }
 
+uint64_t frame_map_taint_blocks(struct frame_map *fm, uint64_t block_frames)
+{
+	uint64_t b, f, end, n = 0;
+
+	for (b = 0; b < fm->nr_frames; b = end) {
+		end = (b | (block_frames - 1)) + 1;
+		if (end > fm->nr_frames)
+			end = fm->nr_frames;
+		for (f = b; f < end && fm->state[f] != FRAME_UNMOVABLE; f++)
+			;
+		if (f == end)
+			continue;
+		for (f = b; f < end; f++)
+			if (fm->state[f] == FRAME_FREE) {
+				fm->state[f] = FRAME_UNMOVABLE;
+				n++;
+			}
+	}
+	return n;
+}
+
+uint64_t frame_map_bad_end(const struct frame_map *fm, uint64_t start,
+			   uint64_t end)
+{
+	size_t b = first_bad_after(fm, start);
+
+	return b < fm->nr_bad && fm->bad[b].start < end ? fm->bad[b].end : 0;
+}
+
 uint64_t frame_map_next_good(const struct frame_map *fm, uint64_t pfn)
 {
 	size_t b = first_bad_after(fm, pfn);

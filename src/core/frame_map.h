@@ -52,6 +52,14 @@ int frame_map_add_zone(struct frame_map *fm, uint64_t start, uint64_t end,
 		       const char *name, int node);
 /* (Re)build the bad-span index from state[]. 0 or -ENOMEM. */
 int frame_map_index(struct frame_map *fm);
+/*
+ * Mark the FREE frames of every block of block_frames frames (aligned,
+ * a power of two) that holds an UNMOVABLE frame as UNMOVABLE too; returns
+ * how many.  For backends that claim a free frame by isolating its whole
+ * pageblock, which fails while any page of it cannot move.  Call
+ * frame_map_index() after.
+ */
+uint64_t frame_map_taint_blocks(struct frame_map *fm, uint64_t block_frames);
 
 /* Zone index holding frame (0 when there are no zones), or -1. */
 int frame_map_zone_of(const struct frame_map *fm, uint64_t pfn);
@@ -61,6 +69,12 @@ int frame_map_zone_of(const struct frame_map *fm, uint64_t pfn);
  */
 bool frame_map_window_ok(const struct frame_map *fm, uint64_t start,
 			 uint64_t end);
+/*
+ * End of the first bad span that overlaps [start, end), or 0 when none
+ * does. O(log nr_bad).
+ */
+uint64_t frame_map_bad_end(const struct frame_map *fm, uint64_t start,
+			   uint64_t end);
 /* First frame >= pfn that is not in a bad span (nr_frames if none). */
 uint64_t frame_map_next_good(const struct frame_map *fm, uint64_t pfn);
 

@@ -24,6 +24,7 @@
 enum knob_kind {
 	KNOB_BACKEND,
 	KNOB_OBSERVER,
+	KNOB_ANCHOR,
 	KNOB_PATH,
 	KNOB_SECONDS,
 	KNOB_MS,
@@ -50,6 +51,7 @@ struct knob {
 static const struct knob knobs[] = {
 	KNOB(backend, KNOB_BACKEND, 0, 0),
 	KNOB(observer, KNOB_OBSERVER, 0, 0),
+	KNOB(anchor, KNOB_ANCHOR, 0, 0),
 	KNOB(runtime_dir, KNOB_PATH, 0, 0),
 	KNOB(stats_file, KNOB_PATH, 0, 0),
 	{ "stats_interval", KNOB_SECONDS,
@@ -84,6 +86,11 @@ static const char *const observer_names[] = {
 	[CONFIG_OBSERVER_BPF] = "bpf",
 	[CONFIG_OBSERVER_PROC] = "proc",
 	[CONFIG_OBSERVER_OFF] = "off",
+};
+
+static const char *const anchor_names[] = {
+	[CONFIG_ANCHOR_BEST] = "best",
+	[CONFIG_ANCHOR_RFC] = "rfc",
 };
 
 /* Where a message goes: "name:line: ..." */
@@ -142,11 +149,25 @@ const char *config_observer_name(enum config_observer o)
 	return "?";
 }
 
+const char *config_anchor_name(enum config_anchor a)
+{
+	if ((size_t)a < ARRAY_SIZE(anchor_names))
+		return anchor_names[a];
+	return "?";
+}
+
+enum anchor_rule config_anchor_rule(enum config_anchor a)
+{
+	return a == CONFIG_ANCHOR_RFC ? ANCHOR_RULE_FIRST_FIT :
+					ANCHOR_RULE_BEST;
+}
+
 void config_defaults(struct contigd_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->backend = CONFIG_BACKEND_AUTO;
 	c->observer = CONFIG_OBSERVER_AUTO;
+	c->anchor = CONFIG_ANCHOR_BEST;
 	snprintf(c->runtime_dir, sizeof(c->runtime_dir), "%s",
 		 CONFIG_RUNTIME_DIR_DEFAULT);
 	c->stats_file[0] = '\0';
@@ -354,6 +375,13 @@ static int set_knob(const struct where *w, const struct knob *k,
 				    "'%s' is not one of auto, bpf, proc, off",
 				    quote(value, q, sizeof(q)));
 		c->observer = (enum config_observer)e;
+		return 0;
+	case KNOB_ANCHOR:
+		if (parse_name(value, anchor_names, ARRAY_SIZE(anchor_names),
+			       &e))
+			return fail(w, "'%s' is not one of best, rfc",
+				    quote(value, q, sizeof(q)));
+		c->anchor = (enum config_anchor)e;
 		return 0;
 	case KNOB_PATH:
 		if (value[0] != '/')

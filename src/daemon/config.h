@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anchor.h"
+
 #define CONFIG_FILE_DEFAULT "/etc/contigd/contigd.conf"
 #define CONFIG_RUNTIME_DIR_DEFAULT "/run/contigd"
 #define CONFIG_STATS_NAME "metrics.prom"
@@ -49,8 +51,15 @@ enum config_observer {
 	CONFIG_OBSERVER_OFF,
 };
 
+/* anchor: where a VMA's physical range goes (see anchor.h). */
+enum config_anchor {
+	CONFIG_ANCHOR_BEST = 0, /* keep the most pages in place */
+	CONFIG_ANCHOR_RFC, /* first fit from the zone start, for comparison */
+};
+
 struct contigd_config {
 	enum config_backend backend;
+	enum config_anchor anchor;
 	enum config_observer observer;
 	char runtime_dir[CONFIG_LINE_MAX];
 	/* "" means <runtime_dir>/metrics.prom: see config_stats_path(). */
@@ -109,5 +118,8 @@ bool config_wants_process(const struct contigd_config *c, const char *comm);
 
 const char *config_backend_name(enum config_backend b);
 const char *config_observer_name(enum config_observer o);
+const char *config_anchor_name(enum config_anchor a);
+/* The anchor_params rule the executor uses for it. */
+enum anchor_rule config_anchor_rule(enum config_anchor a);
 
 #endif

@@ -323,6 +323,7 @@ static int once_config(struct opts *o)
 		o->ep.batch = (unsigned int)c.batch;
 		o->ep.max_retries = (unsigned int)c.max_retries;
 		o->ep.backoff_ns = c.backoff_ms * 1000000u;
+		o->ep.anchor.rule = config_anchor_rule(c.anchor);
 		if (!o->runtime_dir && c.runtime_dir[0]) {
 			snprintf(o->runtime_dir_buf, sizeof(o->runtime_dir_buf),
 				 "%s", c.runtime_dir);

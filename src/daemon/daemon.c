@@ -50,6 +50,7 @@ static void exec_params_of(const struct contigd_config *c,
 	ep->batch = (unsigned int)c->batch;
 	ep->max_retries = (unsigned int)c->max_retries;
 	ep->backoff_ns = c->backoff_ms * 1000000u;
+	ep->anchor.rule = config_anchor_rule(c->anchor);
 	ep->proc_root = proc_root;
 }
 
@@ -342,6 +343,9 @@ static int setup_backend(struct daemon *d)
 			 "set in %s", config_path(d));
 	log_info("backend %s: %s", backend_kind_name(d->backend->kind),
 		 d->backend->reason);
+	if (d->cfg.anchor != CONFIG_ANCHOR_BEST)
+		log_info("anchor rule %s (set in %s)",
+			 config_anchor_name(d->cfg.anchor), config_path(d));
 	return 0;
 }
 

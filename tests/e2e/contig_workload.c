@@ -13,14 +13,18 @@
  *      that every rewrite verifies first: a page exchanged away, moved or
  *      half-copied shows up as an integrity error.
  *   3. The buffer is hinted with contig_advise(CONTIG_NOW) (or WANT, or
- *      not at all); contig_query() figures before and after are printed,
- *      as one JSON line with --json.
+ *      not at all, or --hint collapse: madvise(MADV_COLLAPSE) on it, what
+ *      one does without contigd); contig_query() figures before and after
+ *      are printed, as one JSON line with --json, with what the frames
+ *      say (as root): the fewest pages one run would have to move, and
+ *      how many pages did move.
  *
  * The buffers are faulted with MADV_NOHUGEPAGE (base pages: the point is
  * to start fragmented); --allow-thp lifts that before the hint, for
  * contigd's collapse backend, which MADV_NOHUGEPAGE refuses.
  *
- * --chaos keeps a thread busy while contigd works: fork() children that
+ * --chaos keeps a thread busy from the hint to the end (through
+ * --interactive and --hold): fork() children that
  * read pages of the buffer (which makes them copy-on-write shared) and
  * exit, mmap/touch/munmap of a side region, and mprotect() of parts of
  * the buffer to read-write-exec and back (splitting and merging its VMA).
@@ -29,7 +33,7 @@
  * and waits for a line on stdin before the hint, then prints "hinted:
  * RESULT" and waits for another line before stopping the writers.
  *
- * usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]
+ * usage: contig_workload [--mib N] [--hint now|want|none|collapse] [--writers N]
  *                        [--hold SECONDS] [--allow-thp] [--interactive]
  *                        [--chaos] [--json]
  * Exit: 0 all intact (and with "now": the hint succeeded), 1 integrity
@@ -52,6 +56,11 @@
 #include <unistd.h>
 
 #include "contig.h"
+#include "frame_moves.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
@@ -304,7 +313,8 @@ static void *chaos_main(void *arg)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: contig_workload [--mib N] [--hint now|want|none] [--writers N]\n"
+		"usage: contig_workload [--mib N] [--hint now|want|none|collapse]\n"
+		"                       [--writers N]"
 		"                       [--hold SECONDS] [--allow-thp] [--interactive]\n"
 		"                       [--chaos] [--json]\n");
 	exit(2);
@@ -337,9 +347,11 @@ static void parse(int argc, char **argv, struct opts *o)
 		}
 		if (c == 'h') {
 			if (strcmp(optarg, "now") && strcmp(optarg, "want") &&
-			    strcmp(optarg, "none"))
+			    strcmp(optarg, "none") && strcmp(optarg, "collapse"))
 				usage();
 			o->hint = optarg;
+			if (!strcmp(optarg, "collapse"))
+				o->allow_thp = true;
 			continue;
 		}
 		if (c == '?')
@@ -410,6 +422,8 @@ int main(int argc, char **argv)
 	struct writers w = { 0 };
 	struct chaos chaos = { 0 };
 	struct contig_report before, after;
+	uint64_t *pfn_before = NULL, *pfn_after = NULL;
+	bool frames = false;
 	int to_child[2], to_parent[2], rep[2], hint_err = 0, status;
 	uint64_t child_errors = UINT64_MAX, errors;
 	struct timespec t0, t1;
@@ -448,6 +462,10 @@ int main(int argc, char **argv)
 		perror("contig_workload: contig_query");
 		return 2;
 	}
+	pfn_before = calloc(npages, sizeof(*pfn_before));
+	pfn_after = calloc(npages, sizeof(*pfn_after));
+	frames = pfn_before && pfn_after &&
+		 !frames_read(w.buf, npages, pfn_before);
 	if (o.interactive) {
 		printf("ready pid %d buffer %p %p\n", (int)getpid(), w.buf,
 		       w.buf + npages * PAGE);
@@ -468,18 +486,22 @@ int main(int argc, char **argv)
 	else if (!strcmp(o.hint, "want") &&
 		 contig_advise(w.buf, npages * PAGE, CONTIG_WANT))
 		hint_err = errno;
+	else if (!strcmp(o.hint, "collapse") &&
+		 madvise(w.buf, npages * PAGE, MADV_COLLAPSE))
+		hint_err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (o.chaos) {
-		atomic_store(&chaos.stop, true);
-		pthread_join(chaos.t, NULL);
-	}
 	if (o.interactive) {
 		printf("hinted: %s\n", hint_err ? strerror(hint_err) : "ok");
 		wait_line();
 	}
 	if (o.hold)
 		sleep(o.hold);
+	if (o.chaos) {
+		atomic_store(&chaos.stop, true);
+		pthread_join(chaos.t, NULL);
+	}
 	contig_query(w.buf, npages * PAGE, &after);
+	frames = frames && !frames_read(w.buf, npages, pfn_after);
 	errors = writers_stop(&w);
 	token_pass(to_child[1]);
 	if (read(rep[0], &child_errors, sizeof(child_errors)) !=
@@ -499,6 +521,11 @@ int main(int argc, char **argv)
 		       (uint64_t)atomic_load(&chaos.forks),
 		       (uint64_t)atomic_load(&chaos.remaps),
 		       (uint64_t)atomic_load(&chaos.mprotects));
+		if (frames)
+			printf(",\"frames\":{\"misplaced_min\":%" PRIu64
+			       ",\"changed\":%" PRIu64 "}",
+			       frames_misplaced_min(w.buf, npages, pfn_before),
+			       frames_changed(pfn_before, pfn_after, npages));
 		printf(",\"hint_seconds\":%.3f,\"rewrites\":%" PRIu64
 		       ",\"integrity_errors\":%" PRIu64 "}\n",
 		       (double)(t1.tv_sec - t0.tv_sec) +
@@ -513,6 +540,8 @@ int main(int argc, char **argv)
 		       o.hint, hint_err ? strerror(hint_err) : "ok", errors,
 		       child_errors);
 	}
+	free(pfn_before);
+	free(pfn_after);
 	if (errors || child_errors)
 		return 1;
 	return hint_err ? 3 : 0;

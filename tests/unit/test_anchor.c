@@ -15,6 +15,7 @@
 struct brute {
 	int found;
 	uint64_t best_in_place;
+	uint64_t first_ws; /* lowest feasible window start */
 };
 
 static int window_feasible(const struct sim *s, const struct rt_range *claims,
@@ -37,9 +38,9 @@ static int window_feasible(const struct sim *s, const struct rt_range *claims,
 
 static struct brute brute_force(const struct sim *s, const struct vma_pages *v,
 				const struct rt_range *claims,
-				unsigned int nr_claims)
+				unsigned int nr_claims, int zone)
 {
-	struct brute b = { 0, 0 };
+	struct brute b = { 0, 0, 0 };
 	uint64_t first = UINT64_MAX, last = 0, i, ws;
 
 	for (i = 0; i < v->nr; i++)
@@ -52,8 +53,11 @@ static struct brute brute_force(const struct sim *s, const struct vma_pages *v,
 		uint64_t in_place = 0;
 
 		if (!window_feasible(s, claims, nr_claims, ws,
-				     ws + last - first + 1))
+				     ws + last - first + 1) ||
+		    (zone >= 0 && frame_map_zone_of(&s->fm, ws) != zone))
 			continue;
+		if (!b.found)
+			b.first_ws = ws;
 		for (i = first; i <= last; i++)
 			in_place += v->pfn[i] == ws + (i - first);
 		if (!b.found || in_place > b.best_in_place)
@@ -61,6 +65,33 @@ static struct brute brute_force(const struct sim *s, const struct vma_pages *v,
 		b.found = 1;
 	}
 	return b;
+}
+
+/* The RFC's rule: the lowest feasible window (in zone, if >= 0). */
+static void check_first_fit(const struct sim *s, const struct range_tree *rt,
+			    const struct vma_pages *v,
+			    const struct rt_range *claims,
+			    unsigned int nr_claims, int zone)
+{
+	struct anchor_params p = ANCHOR_PARAMS_DEFAULT;
+	struct brute b = brute_force(s, v, claims, nr_claims, zone);
+	struct anchor a;
+	uint64_t k, in_place = 0;
+	int err;
+
+	p.rule = ANCHOR_RULE_FIRST_FIT;
+	p.zone = zone;
+	err = anchor_select(&s->fm, rt, v, &p, &a);
+	if (!b.found) {
+		ck_assert_int_eq(err, -ENOSPC);
+		return;
+	}
+	ck_assert_int_eq(err, 0);
+	ck_assert_int_eq(a.method, ANCHOR_FIRST_FIT);
+	ck_assert_uint_eq(a.win_start, b.first_ws);
+	for (k = a.first; k <= a.last; k++)
+		in_place += v->pfn[k] == a.win_start + (k - a.first);
+	ck_assert_uint_eq(in_place, a.in_place);
 }
 
 START_TEST(test_anchor_vs_brute_force)
@@ -103,7 +134,9 @@ START_TEST(test_anchor_vs_brute_force)
 	v = sim_vma_pages(&s, id);
 
 	err = anchor_select(&s.fm, rt, v, &p, &a);
-	b = brute_force(&s, v, claims, nr_claims);
+	check_first_fit(&s, rt, v, claims, nr_claims, -1);
+	check_first_fit(&s, rt, v, claims, nr_claims, 1);
+	b = brute_force(&s, v, claims, nr_claims, -1);
 	if (!b.found) {
 		ck_assert_int_eq(err, -ENOSPC);
 		goto out;

@@ -27,6 +27,7 @@ static void assert_defaults(const struct contigd_config *c)
 {
 	ck_assert_int_eq(c->backend, CONFIG_BACKEND_AUTO);
 	ck_assert_int_eq(c->observer, CONFIG_OBSERVER_AUTO);
+	ck_assert_int_eq(c->anchor, CONFIG_ANCHOR_BEST);
 	ck_assert_str_eq(c->runtime_dir, "/run/contigd");
 	ck_assert_str_eq(c->stats_file, "");
 	ck_assert_uint_eq(c->stats_interval_s, 10);
@@ -55,6 +56,7 @@ static const char good[] =
 	"\n"
 	"backend = kmod\n"
 	"observer=proc\n"
+	"anchor = rfc\n"
 	"  runtime_dir\t=  /tmp/contigd-test  \n"
 	"stats_file = /var/lib/node_exporter/contigd.prom # textfile collector\n"
 	"stats_interval = 5\n"
@@ -85,6 +87,8 @@ START_TEST(test_good_file)
 	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(c.backend, CONFIG_BACKEND_KMOD);
 	ck_assert_int_eq(c.observer, CONFIG_OBSERVER_PROC);
+	ck_assert_int_eq(c.anchor, CONFIG_ANCHOR_RFC);
+	ck_assert_int_eq(config_anchor_rule(c.anchor), ANCHOR_RULE_FIRST_FIT);
 	ck_assert_str_eq(c.runtime_dir, "/tmp/contigd-test");
 	ck_assert_str_eq(c.stats_file, "/var/lib/node_exporter/contigd.prom");
 	ck_assert_uint_eq(c.stats_interval_s, 5);
@@ -184,6 +188,7 @@ static const struct {
 	  NAME ":1: 'sim' is not one of auto, kmod, collapse" },
 	{ "observer = ebpf\n",
 	  NAME ":1: 'ebpf' is not one of auto, bpf, proc, off" },
+	{ "anchor = first\n", NAME ":1: 'first' is not one of best, rfc" },
 	{ "verbose = 1\n", NAME ":1: '1' is not yes or no" },
 	{ "runtime_dir = run/contigd\n",
 	  NAME ":1: 'run/contigd' is not an absolute path" },
@@ -632,7 +637,8 @@ static char *slurp(const char *rel)
 }
 
 static const char *const keys[] = {
-	"backend",	     "observer",	"runtime_dir",
+	"backend",	     "observer",	"anchor",
+	"runtime_dir",
 	"stats_file",	     "stats_interval",	"scan_interval",
 	"budget_pages",	     "cpu_share",	"batch",
 	"max_retries",	     "backoff_ms",	"min_vma_size",

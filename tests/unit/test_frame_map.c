@@ -62,6 +62,31 @@ START_TEST(test_index_and_next_good)
 }
 END_TEST
 
+/* Blocks of 8: [16, 24) holds 20 (unmovable), [96, 100) holds 99. */
+START_TEST(test_taint_blocks)
+{
+	uint64_t f;
+
+	fm.state[17] = FRAME_MOVABLE;
+	ck_assert_uint_eq(frame_map_taint_blocks(&fm, 8), 5 + 3);
+	for (f = 0; f < 100; f++) {
+		enum frame_state want = FRAME_FREE;
+
+		if ((f >= 16 && f < 24) || f >= 96)
+			want = FRAME_UNMOVABLE;
+		if (f == 17 || f == 50)
+			want = FRAME_MOVABLE;
+		if (f == 21)
+			want = FRAME_HOLE;
+		ck_assert_msg(fm.state[f] == want, "frame %llu: %d, not %d",
+			      (unsigned long long)f, fm.state[f], want);
+	}
+	ck_assert_int_eq(frame_map_index(&fm), 0);
+	ck_assert(!frame_map_window_ok(&fm, 22, 24));
+	ck_assert(frame_map_window_ok(&fm, 24, 96));
+}
+END_TEST
+
 START_TEST(test_zone_order)
 {
 	ck_assert_int_eq(frame_map_add_zone(&fm, 40, 60, "Bad", 0), -EINVAL);
@@ -78,6 +103,7 @@ Suite *test_frame_map_suite(void)
 	tcase_add_loop_test(tc, test_window_ok, 0,
 			    sizeof(windows) / sizeof(windows[0]));
 	tcase_add_test(tc, test_index_and_next_good);
+	tcase_add_test(tc, test_taint_blocks);
 	tcase_add_test(tc, test_zone_order);
 	suite_add_tcase(s, tc);
 	return s;

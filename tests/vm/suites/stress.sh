@@ -1,25 +1,62 @@
 #!/bin/sh
-# Stress in the guest: contigd (kmod backend) works through >= 100 000
-# pages (moved or exchanged) of workloads whose chaos thread keeps
-# forking children that read the buffer and exit, mapping and unmapping a
-# side region and mprotect()ing parts of the buffer (splitting its VMA)
-# while the writer threads rewrite and check every page. Nothing may be
-# lost (integrity errors 0 in every run); the kernel log must stay free of
-# BUG/WARNING/Oops (tests/vm/run checks). Targets of contiguity are not
-# asked for here: the chaos splits the very VMAs being worked on.
+# Stress in the guest: contigd (kmod backend) exchanges >= 100 000 pages
+# while processes fork, map and unmap, mprotect and exit around it.
+# Each round runs two workloads at once:
+#   - a chaos workload (64 MiB, hinted CONTIG_WANT) whose chaos thread
+#     keeps forking children that read its buffer and exit, mapping and
+#     unmapping a side region and mprotect()ing parts of its buffer
+#     (splitting its VMA) for as long as the round lasts;
+#   - a main workload (128 MiB, hinted CONTIG_NOW) whose buffer was
+#     faulted interleaved with a partner process: the partner's pages in
+#     the chosen window are what gets exchanged; the partner exits at the
+#     end of the round.
+# Writer threads in all four processes rewrite and check every page.
+# Run it in a 1 GiB guest (the ctest does): the workloads then leave no
+# free stretch as large as the main buffer, so its window is made of
+# other processes' pages and contigd must exchange; with free memory to
+# spare it moves pages into free frames instead.
+# Nothing may be lost (integrity errors 0 in every workload); the kernel
+# log must stay free of BUG/WARNING/Oops (tests/vm/run checks). The
+# chaos splits the VMAs being worked on, so contiguity is not asked for.
 # Prints "CONTIG-JSON: {...}" with the totals.
-# Usage: stress.sh [MIN_PAGES] [MiB per run]   (default 100000 128)
+# Usage: stress.sh [MIN_EXCHANGES] [MiB of the main workload]
+#        (default 100000 256)
 set -eu
 
 min=${1:-100000}
-mib=${2:-128}
+mib=${2:-256}
 rd=/tmp/contigd
+fifo=/tmp/chaos.fifo
+cpid=
 fail() {
 	echo "stress: FAIL: $*"
+	if [ -n "$cpid" ]; then kill -KILL "$cpid" 2>/dev/null || true; fi
+	[ -f /tmp/chaos.out ] && tail -n 5 /tmp/chaos.out | sed 's/^/stress: chaos: /'
 	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log | tail -n 30 | sed 's/^/stress: contigd: /'
 	exit 1
 }
 num() { printf '%s\n' "$2" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | head -n 1; }
+# Wait until file has a line starting with word (the process must live).
+await() { # file word pid
+	i=0
+	until grep -q "^$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 1200 ] || fail "no '$2' from pid $3 in 120 s"
+		kill -0 "$3" 2>/dev/null || fail "pid $3 exited before '$2'"
+		sleep 0.1
+	done
+}
+# Check a workload's JSON line and add up its chaos.
+tally() { # name json exit-status
+	echo "stress: $1 (exit $3): $2"
+	case $3 in 0 | 3) ;; *) fail "$1 exited with $3" ;; esac
+	e=$(num integrity_errors "$2")
+	[ "$e" = 0 ] || fail "$1: ${e:-no} integrity errors"
+	errors=$((errors + e))
+	forks=$((forks + $(num forks "$2")))
+	remaps=$((remaps + $(num remaps "$2")))
+	mprotects=$((mprotects + $(num mprotects "$2")))
+}
 
 [ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"
 mkdir -p "$rd"
@@ -33,24 +70,39 @@ until [ -S "$rd/contigd.sock" ]; do
 done
 
 t0=$(date +%s)
-runs=0 done_pages=0 errors=0 forks=0 mprotects=0
-while [ "$done_pages" -lt "$min" ]; do
+runs=0 exchanged=0 errors=0 forks=0 remaps=0 mprotects=0
+while [ "$exchanged" -lt "$min" ]; do
 	runs=$((runs + 1))
-	[ "$runs" -le 12 ] || fail "only $done_pages pages after 11 runs"
+	[ "$runs" -le 16 ] || fail "only $exchanged pages exchanged after 16 rounds"
+	rm -f "$fifo" /tmp/chaos.out
+	mkfifo "$fifo"
+	CONTIGD_RUNTIME_DIR=$rd contig_workload_static --mib 64 --writers 1 \
+		--hint want --chaos --interactive --json <"$fifo" >/tmp/chaos.out 2>&1 &
+	cpid=$!
+	exec 3>"$fifo"
+	await /tmp/chaos.out ready "$cpid"
+	echo >&3
+	await /tmp/chaos.out hinted: "$cpid"
+
 	rc=0
 	out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
-		contig_workload_static --mib "$mib" --writers 1 --chaos --json) || rc=$?
-	echo "stress: run $runs (exit $rc): $out"
-	case $rc in 0 | 3) ;; *) fail "workload run $runs exited with $rc" ;; esac
-	e=$(num integrity_errors "$out")
-	[ "$e" = 0 ] || fail "run $runs: $e integrity errors"
-	forks=$((forks + $(num forks "$out")))
-	mprotects=$((mprotects + $(num mprotects "$out")))
+		contig_workload_static --mib "$mib" --writers 1 --json) || rc=$?
+	tally "round $runs: main" "$out" "$rc"
+
+	echo >&3
+	exec 3>&-
+	rc=0
+	wait "$cpid" || rc=$?
+	cpid=
+	tally "round $runs: chaos" "$(grep '^{' /tmp/chaos.out | tail -n 1)" "$rc"
+
 	status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "status"
-	done_pages=$(($(num pages_moved "$status") + $(num pages_exchanged "$status")))
+	exchanged=$(num pages_exchanged "$status")
+	echo "stress: round $runs: $exchanged pages exchanged so far"
 done
 kill -0 "$dpid" 2>/dev/null || fail "contigd died"
 kill -TERM "$dpid"
 wait "$dpid" || fail "contigd exited with status $?"
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"runs\":$runs,\"pages_moved\":$(num pages_moved "$status"),\"pages_exchanged\":$(num pages_exchanged "$status"),\"ops_failed\":$(num ops_failed "$status"),\"forks\":$forks,\"mprotects\":$mprotects,\"integrity_errors\":$errors,\"seconds\":$(($(date +%s) - t0))}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"runs\":$runs,\"pages_exchanged\":$exchanged,\"pages_moved\":$(num pages_moved "$status"),\"ops_failed\":$(num ops_failed "$status"),\"forks\":$forks,\"remaps\":$remaps,\"mprotects\":$mprotects,\"integrity_errors\":$errors,\"seconds\":$(($(date +%s) - t0))}"
+[ "$forks" -gt 0 ] && [ "$mprotects" -gt 0 ] || fail "the chaos did not run ($forks forks, $mprotects mprotects)"
 echo "stress: ok"

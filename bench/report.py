@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Turn bench/run's JSON lines into results.json, results.md, results.png.
+
+usage: report.py LINES_FILE OUT_DIR
+"""
+import json
+import sys
+
+STRATEGIES = ["baseline", "collapse", "rfc", "contigd"]
+SCENARIOS = ["fresh", "full"]
+COLORS = {"baseline": "#999999", "collapse": "#e69f00", "rfc": "#56b4e9",
+          "contigd": "#009e73"}
+
+
+def series(kernel):
+    """6.1.0-56-amd64 -> 6.1"""
+    return ".".join(kernel.split(".")[:2])
+
+
+def load(path):
+    runs, micro = [], []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            rec = json.loads(line)
+            if "strategy" in rec:
+                runs.append(rec)
+            elif rec.get("bench") == "exchange":
+                micro.append(rec)
+    if not runs:
+        sys.exit("report.py: no benchmark runs in " + path)
+    return runs, micro
+
+
+def table(runs, micro):
+    out = []
+    for k in sorted({series(r["kernel"]) for r in runs}):
+        for sc in SCENARIOS:
+            rows = [r for r in runs
+                    if series(r["kernel"]) == k and r["scenario"] == sc]
+            if not rows:
+                continue
+            rows.sort(key=lambda r: STRATEGIES.index(r["strategy"]))
+            mib = rows[0]["mib"]
+            out.append(f"kernel {k}, {sc} start, {mib} MiB buffer "
+                       f"({rows[0]['after']['pages']} pages)")
+            out.append("")
+            out.append("    strategy  runs_99      largest run  aligned_2m"
+                       "  pages moved  wall s  ops/misplaced  errors")
+            for r in rows:
+                b, a = r["before"], r["after"]
+                err = r["integrity_errors"]
+                note = f" (hint: {r['hint_error']})" if r["hint_error"] else ""
+                out.append(
+                    f"    {r['strategy']:<9} {b['runs_99']:>5} -> {a['runs_99']:<5}"
+                    f" {a['largest_run_pct']:>6.1f} %     {a['aligned_2m']:>4}"
+                    f"        {r['pages_moved']:>7}  {r['wall_s']:>6.2f}"
+                    f"  {r['ops_per_misplaced']:>13.3f}  {err}{note}")
+            out.append("")
+    for m in micro:
+        x = m["exchange_ns_per_pair"]
+        out.append(
+            f"kernel {m['kernel_series']}, {m['pairs']} pairs of pages: "
+            f"exchange in place {x:.0f} ns/pair; two migrations into free "
+            f"frames the kernel picks {m['migrate_ns_per_pair']:.0f} ns/pair "
+            f"({m['migrate_ns_per_pair'] / x:.2f}x the exchange's time); "
+            f"the swap by migration into the chosen frames "
+            f"{m['migrate_swap_ns_per_pair']:.0f} ns/pair "
+            f"({m['migrate_swap_ns_per_pair'] / x:.2f}x)")
+    return "\n".join(out) + "\n"
+
+
+def chart(runs, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kernels = sorted({series(r["kernel"]) for r in runs})
+    metrics = [("after runs_99 (log)", lambda r: r["after"]["runs_99"], True),
+               ("largest run, % of the buffer",
+                lambda r: r["after"]["largest_run_pct"], False),
+               ("wall seconds", lambda r: r["wall_s"], False)]
+    fig, axes = plt.subplots(len(kernels), len(metrics), squeeze=False,
+                             figsize=(4.2 * len(metrics), 3.4 * len(kernels)))
+    width = 0.8 / len(STRATEGIES)
+    for ki, k in enumerate(kernels):
+        for mi, (title, get, log) in enumerate(metrics):
+            ax = axes[ki][mi]
+            for si, st in enumerate(STRATEGIES):
+                xs, ys = [], []
+                for ci, sc in enumerate(SCENARIOS):
+                    for r in runs:
+                        if (series(r["kernel"]) == k and r["scenario"] == sc
+                                and r["strategy"] == st):
+                            xs.append(ci + (si - 1.5) * width)
+                            ys.append(max(get(r), 0.001 if not log else 1))
+                ax.bar(xs, ys, width, label=st, color=COLORS[st])
+            ax.set_xticks(range(len(SCENARIOS)))
+            ax.set_xticklabels([s + " start" for s in SCENARIOS])
+            ax.set_title(f"{k}: {title}", fontsize=10)
+            if log:
+                ax.set_yscale("log")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: report.py LINES_FILE OUT_DIR")
+    runs, micro = load(sys.argv[1])
+    out = sys.argv[2]
+    with open(out + "/results.json", "w") as f:
+        json.dump({"runs": runs, "exchange_vs_migration": micro}, f,
+                  indent=1)
+        f.write("\n")
+    text = table(runs, micro)
+    with open(out + "/results.md", "w") as f:
+        f.write(text)
+    chart(runs, out + "/results.png")
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
