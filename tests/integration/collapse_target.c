@@ -58,6 +58,11 @@ static void fill(char *page)
 		w[i] = word(&w[i]);
 }
 
+static void fill_at(char *region, size_t page)
+{
+	fill(region + page * PAGE);
+}
+
 /* Index of the first bad word, or -1. */
 static long check(const char *region, size_t len)
 {
@@ -72,11 +77,10 @@ static long check(const char *region, size_t len)
 
 int main(int argc, char **argv)
 {
-	size_t mib = 64, pages, i, len;
+	size_t mib = 64, pages, len;
 	uint64_t seed = 0x2545f4914f6cdd1dULL;
 	int nohuge = 0, a = 1;
 	char *region, *other, line[64], *end;
-	size_t *perm;
 	long bad;
 
 	if (a < argc && !strcmp(argv[a], "--nohugepage")) {
@@ -102,23 +106,8 @@ int main(int argc, char **argv)
 	if (madvise(other, len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
 
-	perm = malloc(pages * sizeof(*perm));
-	if (!perm)
+	if (scatter_fault(region, other, pages, &seed, fill_at))
 		die("malloc");
-	for (i = 0; i < pages; i++)
-		perm[i] = i;
-	for (i = pages - 1; i > 0; i--) {
-		size_t j = rnd(&seed) % (i + 1), t = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
-	for (i = 0; i < pages; i++) {
-		fill(region + perm[i] * PAGE);
-		if (rnd(&seed) & 1)
-			other[i * PAGE] = 1;
-	}
-	free(perm);
 
 	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (int)getpid(),
 	       (uintptr_t)region, (uintptr_t)(region + len));

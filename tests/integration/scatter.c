@@ -45,11 +45,15 @@ static char *map_or_die(size_t len, size_t align)
 	return p;
 }
 
+static void touch(char *region, size_t page)
+{
+	region[page * PAGE] = 1;
+}
+
 int main(int argc, char **argv)
 {
 	size_t mib = 64, pages, i;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	size_t *perm;
 	static const size_t sparse_touch[] = {
 		0,	     5 * 256 + 1, 5 * 256 + 2,
 		5 * 256 + 3, 700 * 256,	  1024 * 256 - 1,
@@ -77,26 +81,11 @@ int main(int argc, char **argv)
 	/* THP may be disabled: then these are ordinary pages. */
 	(void)madvise(thp, 4 * HUGE, MADV_HUGEPAGE);
 
-	perm = malloc(pages * sizeof(*perm));
-	if (!perm)
+	if (scatter_fault(region, other, pages, &seed, touch))
 		die("malloc");
-	for (i = 0; i < pages; i++)
-		perm[i] = i;
-	for (i = pages - 1; i > 0; i--) {
-		size_t j = rnd(&seed) % (i + 1), t = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
-	for (i = 0; i < pages; i++) {
-		region[perm[i] * PAGE] = 1;
-		if (rnd(&seed) & 1)
-			other[i * PAGE] = 1;
-	}
 	memset(thp, 1, 4 * HUGE);
 	for (i = 0; i < sizeof(sparse_touch) / sizeof(sparse_touch[0]); i++)
 		sparse[sparse_touch[i] * PAGE] = 1;
-	free(perm);
 
 	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n"
 	       "thp 0x%" PRIxPTR " 0x%" PRIxPTR "\n"

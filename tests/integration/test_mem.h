@@ -6,6 +6,7 @@
 #define CONTIG_TESTS_TEST_MEM_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #define PAGE 4096UL
@@ -37,6 +38,38 @@ static inline uint64_t rnd(uint64_t *s)
 	*s ^= *s << 25;
 	*s ^= *s >> 27;
 	return *s * 2685821657736338717ULL;
+}
+
+/*
+ * Fault the pages pages of region in a random order (from *seed), each
+ * through touch(region, page), and after each, at random one time in two,
+ * the next page of other (as big as region): the page allocator then hands
+ * region no two consecutive frames in order.  0, or -1 with errno ENOMEM.
+ */
+static inline int scatter_fault(char *region, char *other, size_t pages,
+				uint64_t *seed,
+				void (*touch)(char *region, size_t page))
+{
+	size_t *perm = malloc(pages * sizeof(*perm));
+	size_t i;
+
+	if (!perm)
+		return -1;
+	for (i = 0; i < pages; i++)
+		perm[i] = i;
+	for (i = pages - 1; i > 0; i--) {
+		size_t j = rnd(seed) % (i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < pages; i++) {
+		touch(region, perm[i]);
+		if (rnd(seed) & 1)
+			other[i * PAGE] = 1;
+	}
+	free(perm);
+	return 0;
 }
 
 #endif

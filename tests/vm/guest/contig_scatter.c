@@ -29,7 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PG 4096UL
+#include "../../integration/test_mem.h"
 
 static void die(const char *what)
 {
@@ -37,28 +37,16 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* len bytes of anonymous memory fenced by PROT_NONE pages: one VMA. */
-static char *fenced_map(size_t len)
+/* One VMA of len bytes, fenced by PROT_NONE pages, of base pages. */
+static char *map_or_die(size_t len)
 {
-	char *raw = mmap(NULL, len + 2 * PG, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = fenced_map(len, PAGE);
 
-	if (raw == MAP_FAILED)
+	if (!p)
 		die("mmap");
-	if (mprotect(raw + PG, len, PROT_READ | PROT_WRITE))
-		die("mprotect");
-	if (madvise(raw + PG, len, MADV_NOHUGEPAGE))
+	if (madvise(p, len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
-	return raw + PG;
-}
-
-/* xorshift64* */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
+	return p;
 }
 
 static uint64_t pattern(size_t page, size_t word)
@@ -73,9 +61,9 @@ static uint64_t pattern(size_t page, size_t word)
 
 static void fill_page(char *base, size_t page)
 {
-	uint64_t *w = (uint64_t *)(base + page * PG);
+	uint64_t *w = (uint64_t *)(base + page * PAGE);
 
-	for (size_t i = 0; i < PG / 8; i++)
+	for (size_t i = 0; i < PAGE / 8; i++)
 		w[i] = pattern(page, i);
 }
 
@@ -84,9 +72,9 @@ static size_t verify(const char *base, size_t pages)
 	size_t bad = 0;
 
 	for (size_t p = 0; p < pages; p++) {
-		const uint64_t *w = (const uint64_t *)(base + p * PG);
+		const uint64_t *w = (const uint64_t *)(base + p * PAGE);
 
-		for (size_t i = 0; i < PG / 8; i++) {
+		for (size_t i = 0; i < PAGE / 8; i++) {
 			if (w[i] != pattern(p, i)) {
 				bad++;
 				break;
@@ -99,9 +87,8 @@ static size_t verify(const char *base, size_t pages)
 int main(int argc, char **argv)
 {
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	size_t mib = 32, pages, i, bad, ever_bad = 0;
+	size_t mib = 32, pages, bad, ever_bad = 0;
 	char *region, *other, *end;
-	size_t *perm;
 	sigset_t set;
 	int sig;
 
@@ -127,29 +114,14 @@ int main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		die("sigprocmask");
 
-	pages = mib * (1UL << 20) / PG;
-	region = fenced_map(pages * PG);
-	other = fenced_map(pages * PG);
-	perm = malloc(pages * sizeof(*perm));
-	if (!perm)
+	pages = mib * (1UL << 20) / PAGE;
+	region = map_or_die(pages * PAGE);
+	other = map_or_die(pages * PAGE);
+	if (scatter_fault(region, other, pages, &seed, fill_page))
 		die("malloc");
-	for (i = 0; i < pages; i++)
-		perm[i] = i;
-	for (i = pages - 1; i > 0; i--) {
-		size_t j = rnd(&seed) % (i + 1), t = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
-	for (i = 0; i < pages; i++) {
-		fill_page(region, perm[i]);
-		if (rnd(&seed) & 1)
-			other[i * PG] = 1;
-	}
-	free(perm);
 
 	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (int)getpid(),
-	       (uintptr_t)region, (uintptr_t)(region + pages * PG));
+	       (uintptr_t)region, (uintptr_t)(region + pages * PAGE));
 	fflush(stdout);
 
 	for (;;) {
