@@ -168,6 +168,35 @@ int sim_move(struct sim *s, uint32_t id, uint64_t idx, uint64_t pfn)
 	return 0;
 }
 
+/* The highest free frame other than pfn, or CONTIG_PFN_NONE. */
+static uint64_t highest_free(const struct sim *s, uint64_t pfn)
+{
+	uint64_t f;
+
+	for (f = s->fm.nr_frames; f-- > 0;)
+		if (f != pfn && s->fm.state[f] == FRAME_FREE)
+			return f;
+	return CONTIG_PFN_NONE;
+}
+
+/* Migration only: the occupant of pfn goes to a free frame, then a in. */
+static int evict_and_move(struct sim *s, uint32_t id, uint64_t idx,
+			  uint64_t pfn)
+{
+	uint32_t oid = s->owner[pfn], oidx = s->index[pfn];
+	uint64_t to = highest_free(s, pfn);
+
+	if (to == CONTIG_PFN_NONE)
+		return -ENOMEM;
+	release(s, pfn);
+	if (oid == SIM_NO_OWNER)
+		s->fm.state[to] = FRAME_MOVABLE;
+	else
+		place(s, oid, oidx, to);
+	s->moves++;
+	return sim_move(s, id, idx, pfn);
+}
+
 int sim_exchange(struct sim *s, uint32_t id, uint64_t idx, uint64_t pfn)
 {
 	uint64_t old;
@@ -181,6 +210,8 @@ int sim_exchange(struct sim *s, uint32_t id, uint64_t idx, uint64_t pfn)
 	old = s->vmas[id].pages.pfn[idx];
 	if (old == pfn)
 		return 0;
+	if (s->evict_anywhere)
+		return evict_and_move(s, id, idx, pfn);
 	oid = s->owner[pfn];
 	oidx = s->index[pfn];
 	if (oid == SIM_NO_OWNER) {

@@ -29,6 +29,13 @@ struct sim {
 	struct sim_vma *vmas;
 	size_t nr_vmas;
 	size_t cap_vmas;
+	/*
+	 * Non-zero: exchanges behave like the kernel helper without the
+	 * in-place exchange (migration only), which moves the occupant of the
+	 * target frame to any free frame (here the highest), not into the
+	 * page's old frame; that frame is left free.
+	 */
+	int evict_anywhere;
 	/* counters */
 	uint64_t moves;
 	uint64_t exchanges;

@@ -264,8 +264,9 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 			goto out;
 		}
 		log_debug("0x%" PRIx64 "-0x%" PRIx64 ": %" PRIu64
-			  " ops, %" PRIu64 " done, %" PRIu64 " failed, %.3f s",
-			  a, z, r.ops, r.done, r.failed, r.seconds);
+			  " ops, %" PRIu64 " done, %" PRIu64
+			  " failed, %u plan(s), %.3f s",
+			  a, z, r.ops, r.done, r.failed, r.plans, r.seconds);
 		if (r.refused)
 			log_warnx(
 				"--once %d: 0x%" PRIx64 "-0x%" PRIx64

@@ -181,9 +181,9 @@ out:
 }
 
 /*
- * Plan path: the pages of the batch newly at their target. A page in
- * place is never displaced (no other op targets its frame), so nothing
- * is lost elsewhere. Reads the span of the batch when it is small, else
+ * Plan path: the pages of the batch newly at their target. No op targets
+ * the frame of a page in place; a page can still leave it (see
+ * place_range), which the read at the end of the plan shows. Reads the span of the batch when it is small, else
  * page by page; the whole range is read again at the end of the pass.
  */
 static int verify_plan(struct run *rn, const struct backend_op *ops, size_t nr)
@@ -407,7 +407,7 @@ static int pass_plan(struct run *rn)
 	err = plan_build(fm, &v, &a, &plan);
 	if (err)
 		goto out;
-	rn->r->ops = plan.nr_ops;
+	rn->r->ops += plan.nr_ops;
 	ops = calloc(plan.nr_ops ? plan.nr_ops : 1, sizeof(*ops));
 	if (!ops) {
 		err = -ENOMEM;
@@ -429,6 +429,40 @@ out:
 	plan_free(&plan);
 	rt_destroy(own);
 	return err;
+}
+
+/*
+ * Place the range: plan, run the ops, and when every op succeeded but the
+ * range is still not one run, read it and plan again, up to
+ * EXEC_MAX_PLANS plans.  Pages move under a plan that did all it asked:
+ * the kernel helper without the in-place exchange (migration only) sends
+ * the occupant of an exchange's target frame to any free frame, not into
+ * the frame the page left, so a page the plan placed by that exchange is
+ * not placed; and the kernel may migrate a page meanwhile.  A plan with
+ * failed ops ends the pass: planning again would meet the same refusals.
+ */
+static int place_range(struct run *rn)
+{
+	struct contig_metrics m;
+	uint64_t ops, failed;
+	int err;
+
+	for (;;) {
+		ops = rn->r->ops;
+		failed = rn->r->failed;
+		rn->r->plans++;
+		err = pass_plan(rn);
+		if (err || rn->r->plans >= EXEC_MAX_PLANS ||
+		    rn->r->ops == ops || rn->r->failed != failed)
+			return err;
+		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn, rn->nr,
+					rn->pfn);
+		if (!err)
+			err = contig_metrics_compute(rn->pfn, rn->start_vpn,
+						     rn->nr, &m);
+		if (err || m.runs <= 1)
+			return err;
+	}
 }
 
 int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
@@ -467,7 +501,7 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 		goto out;
 
 	if (info.caps & BACKEND_CAP_PLACE)
-		err = pass_plan(&rn);
+		err = place_range(&rn);
 	else if (info.caps & BACKEND_CAP_COLLAPSE_2M)
 		err = pass_collapse(&rn);
 	else

@@ -12,6 +12,8 @@
  *      batch the frames are read again and what really moved is counted
  *   -> ops failing with -EBUSY/-EAGAIN are retried with exponential
  *      backoff, then given up and counted
+ *   -> placing: when every op succeeded but the range is not one run
+ *      (a page moved meanwhile), read and plan again, EXEC_MAX_PLANS in all
  *   -> metrics after.
  *
  * Target: BACKEND_CAP_PLACE, the range's present pages form one run;
@@ -65,9 +67,13 @@ struct exec_params {
  */
 #define EXEC_MAX_PAGES (UINT64_C(16) << 20)
 
+/* Plans in one pass at most (see place_range in executor.c). */
+#define EXEC_MAX_PLANS 3
+
 struct exec_result {
 	struct contig_metrics before, after;
-	uint64_t ops; /* ops planned */
+	unsigned int plans; /* plans made (placing backends) */
+	uint64_t ops; /* ops planned, all plans */
 	uint64_t attempts; /* backend op attempts, retries included */
 	uint64_t done; /* ops the backend reported done */
 	uint64_t retries;

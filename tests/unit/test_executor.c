@@ -2,7 +2,9 @@
 /*
  * The executor on the sim backend: a scattered VMA becomes one run, ops
  * are counted, injected -EBUSY/-EAGAIN are retried with backoff and then
- * given up and counted, the budget makes it wait.
+ * given up and counted, the budget makes it wait, and a plan whose
+ * exchanges send occupants elsewhere (migration only) is followed by
+ * another.
  */
 #include <check.h>
 #include <errno.h>
@@ -174,6 +176,8 @@ START_TEST(test_exec_busy_given_up)
 	ck_assert_uint_eq(f.r.done, f.r.ops - 1);
 	ck_assert_uint_eq(f.r.attempts, f.r.ops + f.p.max_retries);
 	ck_assert_uint_eq(f.st.passes[STATS_PASS_PARTIAL], 1);
+	/* a plan with a failed op is not followed by another */
+	ck_assert_uint_eq(f.r.plans, 1);
 	/* backoff doubles: 1 + 2 + 4 times the first wait */
 	ck_assert_uint_eq(nr_sleeps, f.p.max_retries);
 	ck_assert_uint_eq(slept_ns, 7 * f.p.backoff_ns);
@@ -246,6 +250,61 @@ START_TEST(test_exec_too_big)
 }
 END_TEST
 
+/*
+ * Eight pages in frames 32..39, except pages 2 and 5, which sit in each
+ * other's frame: the plan is one exchange, which places both.  Without
+ * the in-place exchange the occupant (page 5) goes to the highest free
+ * frame instead and frame 37 is left free: a second plan moves it there.
+ */
+START_TEST(test_exec_evict_anywhere)
+{
+	const uint64_t base = 32, vpn = 0x100, nr = 8;
+	int evict_anywhere = _i;
+	struct exec_params p = EXEC_PARAMS_DEFAULT;
+	struct exec_result r;
+	struct backend *b;
+	struct sim s;
+	uint64_t i;
+	int id;
+
+	ck_assert_int_eq(sim_init(&s, 64), 0);
+	s.evict_anywhere = evict_anywhere;
+	id = sim_vma_add(&s, vpn, nr);
+	ck_assert_int_ge(id, 0);
+	for (i = 0; i < nr; i++)
+		ck_assert_int_eq(sim_fault(&s, (uint32_t)id, i,
+					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
+				 0);
+	ck_assert_int_eq(backend_sim_create(&s, &b), 0);
+	p.budget_pages = 0;
+	p.sleep_ns = fake_sleep;
+	ck_assert_int_eq(exec_pass(b, 1, vpn << CONTIG_PAGE_SHIFT,
+				   (vpn + nr) << CONTIG_PAGE_SHIFT, &p, NULL,
+				   &r),
+			 0);
+	ck_assert_uint_eq(r.before.runs, 5);
+	ck_assert_int_eq(r.reached, 1);
+	ck_assert_uint_eq(r.after.runs, 1);
+	ck_assert_uint_eq(r.failed, 0);
+	for (i = 0; i < nr; i++)
+		ck_assert_uint_eq(sim_vma_pages(&s, (uint32_t)id)->pfn[i],
+				  base + i);
+	if (evict_anywhere) {
+		/* exchange (page 5 evicted), then page 5 moved back */
+		ck_assert_uint_eq(r.plans, 2);
+		ck_assert_uint_eq(r.ops, 2);
+		ck_assert_uint_eq(s.moves, 3);
+	} else {
+		ck_assert_uint_eq(r.plans, 1);
+		ck_assert_uint_eq(r.ops, 1);
+		ck_assert_uint_eq(s.exchanges, 1);
+	}
+	ck_assert_int_eq(sim_check(&s), 0);
+	backend_destroy(b);
+	sim_free(&s);
+}
+END_TEST
+
 Suite *test_executor_suite(void)
 {
 	Suite *s = suite_create("executor");
@@ -259,6 +318,7 @@ Suite *test_executor_suite(void)
 	tcase_add_test(tc, test_exec_too_big);
 	tcase_add_test(tc, test_exec_budget);
 	tcase_add_test(tc, test_exec_bad_range);
+	tcase_add_loop_test(tc, test_exec_evict_anywhere, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,10 @@
 /*
  * contig_layout - the physical layout of a virtual range, from pagemap.
  *
- *   contig_layout PID START END   one line of figures (below), exit 0
+ *   contig_layout PID START END [--runs]
+ *                                 one line of figures (below), exit 0;
+ *                                 --runs adds a line per run, in virtual
+ *                                 order (at most 64), for diagnosis
  *   contig_layout --clock         CLOCK_MONOTONIC in nanoseconds
  *
  * Figures: "layout pages N present N runs N largest N runs_99 N
@@ -46,12 +49,42 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* What /proc/kpageflags says of frame pfn; all ones when unreadable. */
+static uint64_t kpageflags(uint64_t pfn)
+{
+	uint64_t flags = UINT64_MAX;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd >= 0) {
+		if (pread(fd, &flags, 8, (off_t)(pfn * 8)) != 8)
+			flags = UINT64_MAX;
+		close(fd);
+	}
+	return flags;
+}
+
+/*
+ * A run starts at page (its offset in the range) in frame pfn; the run
+ * before it ended in frame prev (0: none).  Prints the frames' kpageflags:
+ * what sits in the frame the page would have continued into.
+ */
+static void print_run(uint64_t page, uint64_t pfn, uint64_t prev)
+{
+	printf("run page %" PRIu64 " pfn 0x%" PRIx64 " kpageflags 0x%" PRIx64,
+	       page, pfn, kpageflags(pfn));
+	if (prev)
+		printf(" after 0x%" PRIx64 " next 0x%" PRIx64
+		       " kpageflags 0x%" PRIx64,
+		       prev, prev + 1, kpageflags(prev + 1));
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t pid, start, end, pages, present = 0, nruns = 0, largest = 0;
 	uint64_t prev_pfn = 0, first_pfn = 0, runs_99 = 0, need, sum;
 	uint64_t *runs, buf[CHUNK];
-	int prev_present = 0, fd;
+	int prev_present = 0, fd, show = 0;
 	char path[64];
 	struct timespec ts;
 
@@ -62,11 +95,15 @@ int main(int argc, char **argv)
 			       (uint64_t)ts.tv_nsec);
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[4], "--runs")) {
+		show = 1;
+		argc--;
+	}
 	if (argc != 4 || parse_u64(argv[1], &pid) ||
 	    parse_u64(argv[2], &start) || parse_u64(argv[3], &end) ||
 	    start % PG || end % PG || end <= start) {
 		fprintf(stderr,
-			"usage: contig_layout PID START END | --clock\n");
+			"usage: contig_layout PID START END [--runs] | --clock\n");
 		return 2;
 	}
 	pages = (end - start) / PG;
@@ -111,6 +148,9 @@ int main(int argc, char **argv)
 				runs[nruns - 1]++;
 			} else {
 				runs[nruns++] = 1;
+				if (show && nruns <= 64)
+					print_run(off + i, pfn,
+						  prev_present ? prev_pfn : 0);
 			}
 			prev_present = 1;
 			prev_pfn = pfn;

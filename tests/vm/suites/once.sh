@@ -53,6 +53,23 @@ json() { # line "word..."
 	echo "$obj}"
 }
 
+# The /proc/vmstat counters of page migration and compaction.
+vmstat_moves() {
+	grep -E '^(pgmigrate|compact|thp_migration|numa_pages_migrated|pgsteal|pswp)' /proc/vmstat
+}
+
+# What broke the run, for the log: the runs, what occupies the frames the
+# pages would continue into, and who else migrated pages during the pass
+# (compaction, another contiguous allocation).
+diagnose() {
+	contig_layout "$pid" "$start" "$end" --runs | grep '^run ' |
+		sed "s/^/once: $mode: /"
+	say "$mode: /proc/vmstat changes during the pass:"
+	printf '%s\n%s\n' "$vmstat_before" "$(vmstat_moves)" |
+		awk '{ if ($1 in v) { if ($2 != v[$1]) print $1, v[$1], "->", $2 } else v[$1] = $2 }' |
+		sed "s/^/once: $mode:   /"
+}
+
 # One round: a fresh contig_scatter, one contigd --once over its buffer.
 round() { # mode
 	mode=$1
@@ -80,6 +97,7 @@ round() { # mode
 		fail "not every page of the buffer is present"
 
 	mkdir -p "$rd"
+	vmstat_before=$(vmstat_moves)
 	t0=$(contig_layout --clock)
 	rc=0
 	contigd --once "$pid" --backend kmod --range "$start-$end" \
@@ -87,12 +105,13 @@ round() { # mode
 	t1=$(contig_layout --clock)
 	sed "s/^/once: $mode: contigd: /" "$out"
 	grep -v '^$' "$err" | sed "s/^/once: $mode: contigd: /" || true
+	[ "$rc" -eq 0 ] || diagnose
 	[ "$rc" -eq 0 ] || fail "contigd --once exited with status $rc"
 	kill -0 "$spid" 2>/dev/null || fail "contig_scatter died during the pass"
 
 	after=$(contig_layout "$pid" "$start" "$end") || fail "contig_layout (after)"
 	say "$mode: after:  $after"
-
+	[ "$(field contiguous "$after")" = yes ] || diagnose
 	kill -TERM "$spid"
 	src=0
 	wait "$spid" || src=$?
@@ -111,7 +130,10 @@ round() { # mode
 	j="$j,\"before\":$(json "$before" "$lay"),\"after\":$(json "$after" "$lay")"
 	j="$j,\"contigd\":{\"before\":$(json "$(grep '^before ' "$out")" "$fig")"
 	j="$j,\"after\":$(json "$(grep '^after ' "$out")" "$fig")"
-	j="$j,\"ops\":$(json "$cd_ops" 'ops done retries failed refused')}"
+	j="$j,\"ops\":$(json "$cd_ops" 'ops done retries failed refused')"
+	# plans in the pass: 2 when a page moved under the first (contigd(8))
+	plans=$(sed -n 's/.* \([0-9]*\) plan(s).*/\1/p' "$err" | head -n 1)
+	j="$j,\"plans\":${plans:-null}}"
 	j="$j,\"bad_pages\":${bad:-null},\"ms\":$((ns / 1000000)),\"ns_per_page\":$per_page"
 	echo "CONTIG-JSON: {$j}"
 
