@@ -16,6 +16,11 @@
  * START-END), prints the before/after figures, writes the stats file and
  * exits (codes in exit_codes.h). Both read the configuration file for the
  * knobs the command line does not set.
+ *
+ *   contigd --check-config [FILE]
+ *
+ * parses FILE (default: --config's, else /etc/contigd/contigd.conf) as a
+ * start or a reload would: exit 0, or 7 with file:line and the error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "backend.h"
+#include "check_config.h"
 #include "config.h"
 #include "daemon.h"
 #include "executor.h"
@@ -46,6 +52,8 @@
 
 struct opts {
 	int once;
+	int check_config;
+	const char *check_path;
 	pid_t pid;
 	int have_range;
 	uint64_t range_start, range_end;
@@ -67,7 +75,8 @@ static void usage(FILE *f)
 		"usage: contigd [--config FILE] [--backend auto|kmod|collapse|sim]\n"
 		"               [--foreground] [--runtime-dir DIR] [--stats-file PATH]\n"
 		"       contigd --once PID [--range START-END] [--backend ...]\n"
-		"               [--stats-file PATH] [--budget PAGES_PER_S] [-v]\n");
+		"               [--stats-file PATH] [--budget PAGES_PER_S] [-v]\n"
+		"       contigd --check-config [FILE]\n");
 }
 
 static int parse_u64(const char *s, int base, uint64_t *out)
@@ -92,7 +101,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_RUNTIME,
 		O_CONFIG,
 		O_BUDGET,
-		O_VERSION
+		O_VERSION,
+		O_CHECK
 	};
 	static const struct option lo[] = {
 		{ "once", required_argument, NULL, 'o' },
@@ -106,6 +116,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "check-config", no_argument, NULL, O_CHECK },
 		{ 0 },
 	};
 	uint64_t v;
@@ -174,10 +185,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_VERSION:
 			printf("contigd %s\n", CONTIG_VERSION);
 			exit(CONTIGD_EXIT_OK);
+		case O_CHECK:
+			o->check_config = 1;
+			break;
 		default:
 			usage(stderr);
 			return CONTIGD_EXIT_USAGE;
 		}
+	}
+	if (o->check_config && optind + 1 == argc)
+		o->check_path = argv[optind++];
+	if (o->check_config && o->once) {
+		log_warnx("--check-config and --once exclude each other");
+		return CONTIGD_EXIT_USAGE;
 	}
 	if (optind != argc) {
 		log_warnx("unexpected argument '%s'", argv[optind]);
@@ -411,6 +431,12 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	log_init(o.verbose);
+	if (o.check_config) {
+		if (o.check_path)
+			return check_config(o.check_path, true);
+		return check_config(o.config ? o.config : CONFIG_FILE_DEFAULT,
+				    o.config != NULL);
+	}
 	if (o.once)
 		return once(&o);
 	if (o.backend == BACKEND_SIM && o.have_backend) {

@@ -70,18 +70,21 @@ static const char *config_path(const struct daemon *d)
 }
 
 /* Parse the configuration file into *c; 0 or -errno (logged). */
-static int load_config(const struct daemon *d, struct contigd_config *c)
+static int load_config(const struct daemon *d, struct contigd_config *c,
+		       char *err, size_t errsz)
 {
-	char err[256] = "";
 	int ret;
 
-	ret = config_parse_file(config_path(d), c, err, sizeof(err));
+	*err = '\0';
+	ret = config_parse_file(config_path(d), c, err, errsz);
 	if (ret == -ENOENT && !d->opts.config_explicit)
 		return 0; /* no file: the defaults */
 	if (ret == -ENOENT)
-		log_warnx("%s: no such file", config_path(d));
-	else if (ret)
-		log_warnx("%s", *err ? err : strerror(-ret));
+		snprintf(err, errsz, "%s: no such file", config_path(d));
+	else if (ret && !*err)
+		snprintf(err, errsz, "%s: %s", config_path(d), strerror(-ret));
+	if (ret)
+		log_warnx("%s", err);
 	return ret;
 }
 
@@ -94,10 +97,16 @@ static void warn_restart(const char *what, bool changed)
 static void reload(struct daemon *d)
 {
 	struct contigd_config next;
+	char err[256], state[320];
 
-	if (load_config(d, &next)) {
+	if (load_config(d, &next, err, sizeof(err))) {
 		log_warnx("reload: keeping the configuration in use");
 		config_free(&next);
+		/* Back to READY=1 (the old settings), saying why. */
+		snprintf(state, sizeof(state),
+			 "READY=1\nSTATUS=reload failed, old settings kept: %s",
+			 err);
+		sd_notify_send(state);
 		return;
 	}
 	warn_restart("backend", next.backend != d->cfg.backend);
@@ -181,7 +190,13 @@ static void on_signal(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			sd_notify_send("RELOADING=1");
+			char buf[64];
+
+			/* Type=notify-reload wants the time of the request. */
+			snprintf(buf, sizeof(buf),
+				 "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+				 daemon_now_ns() / 1000u);
+			sd_notify_send(buf);
 			reload(d);
 		} else if (!d->stopping) {
 			log_info("signal %u: draining and exiting",
@@ -446,9 +461,10 @@ static int setup(struct daemon *d)
 {
 	struct exec_params ep;
 	size_t i;
+	char why[256];
 	int err;
 
-	if (load_config(d, &d->cfg))
+	if (load_config(d, &d->cfg, why, sizeof(why)))
 		return CONTIGD_EXIT_CONFIG;
 	log_init(d->opts.verbose >= 0 ? d->opts.verbose : d->cfg.verbose);
 	err = setup_paths(d);
