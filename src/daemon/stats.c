@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -14,6 +15,10 @@
 const double stats_buckets[STATS_NR_BUCKETS] = {
 	0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60,
 };
+
+#ifndef CONTIG_VERSION
+#define CONTIG_VERSION "unknown"
+#endif
 
 static const char *const reason_names[STATS_REASON_COUNT] = {
 	[STATS_REASON_BUSY] = "busy",
@@ -48,7 +53,7 @@ static const char *const rerr_names[STATS_RERR_COUNT] = {
 };
 
 static const char *const observer_names[STATS_OBSERVER_COUNT] = {
-	[STATS_OBSERVER_NONE] = "none",
+	[STATS_OBSERVER_NONE] = "off", /* the configuration's word */
 	[STATS_OBSERVER_PROC] = "proc",
 	[STATS_OBSERVER_BPF] = "bpf",
 };
@@ -85,6 +90,7 @@ void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
 		enum stats_observer observer)
 {
 	memset(s, 0, sizeof(*s));
+	s->start_time_s = (uint64_t)time(NULL);
 	s->backend = backend;
 	s->backend_abi = abi;
 	s->observer = observer;
@@ -168,13 +174,15 @@ int stats_format(const struct stats *s, FILE *f)
 	uint64_t cum = 0;
 	unsigned int i;
 
+	head(f, "build_info", "gauge", "The version of contigd (always 1).");
+	fprintf(f, "contigd_build_info{version=\"%s\"} 1\n", CONTIG_VERSION);
+	gauge(f, "start_time_seconds",
+	      "When contigd started, in seconds since the Unix epoch.",
+	      s->start_time_s);
 	head(f, "backend_info", "gauge",
-	     "Backend in use (1) and the kernel helper ABI (0 without it).");
-	for (i = 0; i < BACKEND_KIND_COUNT; i++)
-		fprintf(f,
-			"contigd_backend_info{backend=\"%s\",abi=\"%u\"} %d\n",
-			backend_kind_name((enum backend_kind)i),
-			i == s->backend ? s->backend_abi : 0, i == s->backend);
+	     "The backend in use and the kernel helper ABI (0 without it); always 1.");
+	fprintf(f, "contigd_backend_info{backend=\"%s\",abi=\"%u\"} 1\n",
+		backend_kind_name(s->backend), s->backend_abi);
 	head(f, "observer_mode", "gauge",
 	     "How VMA activity is observed (1 for the active mode).");
 	for (i = 0; i < STATS_OBSERVER_COUNT; i++)

@@ -73,6 +73,7 @@ struct stats {
 	enum backend_kind backend;
 	unsigned int backend_abi; /* kmod: ABI version; else 0 */
 	enum stats_observer observer;
+	uint64_t start_time_s; /* when the daemon started, Unix time */
 	uint64_t pages_moved; /* MOVE ops the backend reported done */
 	uint64_t pages_exchanged; /* EXCHANGE ops reported done */
 	uint64_t blocks_collapsed; /* 2 MiB blocks verified aligned */

@@ -15,14 +15,18 @@
 #include "stats.h"
 
 static const char expected[] =
-	"# HELP contigd_backend_info Backend in use (1) and the kernel helper ABI (0 without it).\n"
+	"# HELP contigd_build_info The version of contigd (always 1).\n"
+	"# TYPE contigd_build_info gauge\n"
+	"contigd_build_info{version=\"" CONTIG_VERSION "\"} 1\n"
+	"# HELP contigd_start_time_seconds When contigd started, in seconds since the Unix epoch.\n"
+	"# TYPE contigd_start_time_seconds gauge\n"
+	"contigd_start_time_seconds 1764320000\n"
+	"# HELP contigd_backend_info The backend in use and the kernel helper ABI (0 without it); always 1.\n"
 	"# TYPE contigd_backend_info gauge\n"
-	"contigd_backend_info{backend=\"sim\",abi=\"0\"} 0\n"
 	"contigd_backend_info{backend=\"collapse\",abi=\"0\"} 1\n"
-	"contigd_backend_info{backend=\"kmod\",abi=\"0\"} 0\n"
 	"# HELP contigd_observer_mode How VMA activity is observed (1 for the active mode).\n"
 	"# TYPE contigd_observer_mode gauge\n"
-	"contigd_observer_mode{mode=\"none\"} 0\n"
+	"contigd_observer_mode{mode=\"off\"} 0\n"
 	"contigd_observer_mode{mode=\"proc\"} 1\n"
 	"contigd_observer_mode{mode=\"bpf\"} 0\n"
 	"# HELP contigd_queue_length Defragmentation requests waiting.\n"
@@ -113,6 +117,8 @@ static const char expected[] =
 static void known_state(struct stats *s)
 {
 	stats_init(s, BACKEND_COLLAPSE, 0, STATS_OBSERVER_PROC);
+	ck_assert_uint_ge(s->start_time_s, 1764320000); /* set by stats_init */
+	s->start_time_s = 1764320000;
 	s->queue_length = 2;
 	s->watched = 5;
 	s->claims = 7;
