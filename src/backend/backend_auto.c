@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "contig_ioctl.h"
+#include "kmod_diag.h"
 
 static const char *const kind_names[BACKEND_KIND_COUNT] = {
 	[BACKEND_SIM] = "sim",
@@ -85,16 +86,15 @@ int backend_select(const enum backend_kind *want, const char *proc_root,
 	}
 
 	err = kmod_probe(&abi);
-	if (err == -ENOENT) {
-		snprintf(why, why_size,
-			 "%s: no such device (module not loaded)",
-			 CONTIG_DEVICE_PATH);
+	if (err == -ENOENT || err == -EACCES || err == -EPERM) {
+		kmod_diagnose("", err, why, why_size);
 	} else if (err) {
 		snprintf(why, why_size, "%s: INFO failed: %s",
 			 CONTIG_DEVICE_PATH, strerror(-err));
 	} else if (abi != CONTIG_ABI_VERSION) {
-		snprintf(why, why_size, "%s: unknown ABI version %u (want %u)",
-			 CONTIG_DEVICE_PATH, abi, CONTIG_ABI_VERSION);
+		snprintf(why, why_size,
+			 "contig.ko has ABI %u, contigd wants %u: install matching contigd and contig-dkms",
+			 abi, CONTIG_ABI_VERSION);
 	} else {
 		err = backend_kmod_create(proc_root, out);
 		if (!err) {
