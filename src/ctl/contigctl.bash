@@ -42,7 +42,7 @@ _contigctl()
 	fi
 	case $cmd in
 	show)
-		COMPREPLY=($(compgen -W '--json --runtime-dir --proc-root
+		COMPREPLY=($(compgen -W '--json --wide --runtime-dir --proc-root
 			$(_contigctl_pids)' -- "$cur"))
 		;;
 	defrag)

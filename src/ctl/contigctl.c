@@ -29,24 +29,30 @@ enum {
 	OPT_RANGE = 1u << 1,
 	OPT_WAIT = 1u << 2,
 	OPT_TIMEOUT = 1u << 3,
+	OPT_WIDE = 1u << 4,
 };
 
 static const char *const opt_names[] = { "--json", "--range", "--wait",
-					 "--timeout" };
+					 "--timeout", "--wide" };
 
 struct ctl_cmd {
 	const char *name;
 	const char *args; /* for the usage text */
+	const char *what; /* what it does, for --help */
 	unsigned int opts; /* OPT_* it accepts */
 	int min_args, max_args;
 	int (*run)(const struct ctl_opts *o, int argc, char **argv);
 };
 
 static const struct ctl_cmd commands[] = {
-	{ "show", "PID [--json]", OPT_JSON, 1, 1, ctl_show },
+	{ "show", "PID [--wide] [--json]",
+	  "each VMA's physical contiguity (works without contigd)",
+	  OPT_JSON | OPT_WIDE, 1, 1, ctl_show },
 	{ "defrag", "PID [--range START-END] [--wait [--timeout MS]] [--json]",
+	  "ask contigd to make the process's memory contiguous",
 	  OPT_JSON | OPT_RANGE | OPT_WAIT | OPT_TIMEOUT, 1, 1, ctl_defrag },
-	{ "status", "[--json]", OPT_JSON, 0, 0, ctl_status },
+	{ "status", "[--json]", "what the running contigd does", OPT_JSON, 0,
+	  0, ctl_status },
 };
 
 void ctl_err(const char *fmt, ...)
@@ -82,6 +88,32 @@ static void usage(FILE *f)
 	fprintf(f, "       " CTL_PROG " --help | --version\n");
 }
 
+/* --help: every command and every option, 80 columns. */
+static void help(FILE *f)
+{
+	size_t i;
+
+	usage(f);
+	fputs("\nCommands:\n", f);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+	fputs("\nOptions (before or after the command):\n"
+	      "  --json             print one line of JSON (keys: contigctl(8))\n"
+	      "  --wide             show: every column, whole paths and run maps\n"
+	      "                     (lines wider than 80 columns)\n"
+	      "  --range START-END  defrag: only this range (hex, page-aligned)\n"
+	      "  --wait             defrag: until done, with progress and figures\n"
+	      "  --timeout MS       defrag --wait: stop waiting after MS ms (default:\n"
+	      "                     contigd's wait_timeout_ms); the work goes on\n"
+	      "  --runtime-dir DIR  contigd's socket directory (default /run/contigd,\n"
+	      "                     or $CONTIGD_RUNTIME_DIR)\n"
+	      "  --proc-root DIR    read DIR instead of /proc (tests)\n"
+	      "  --help             this text\n"
+	      "  --version          the version\n"
+	      "\nExit codes (shared with contigd): contigctl(8), EXIT STATUS.\n",
+	      f);
+}
+
 static const struct ctl_cmd *find_command(const char *name)
 {
 	size_t i;
@@ -100,6 +132,7 @@ int main(int argc, char **argv)
 		{ "proc-root", required_argument, NULL, 'P' },
 		{ "range", required_argument, NULL, 'r' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -138,6 +171,10 @@ int main(int argc, char **argv)
 			o.wait = true;
 			seen |= OPT_WAIT;
 			break;
+		case 'W':
+			o.wide = true;
+			seen |= OPT_WIDE;
+			break;
 		case 't':
 			if (probe_parse_u64(optarg, 10, &v, NULL) || !v ||
 			    v > 86400000) {
@@ -156,7 +193,7 @@ int main(int argc, char **argv)
 			o.proc_root = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			help(stdout);
 			return CTL_EXIT_OK;
 		case 'V':
 			printf(CTL_PROG " " CONTIG_VERSION "\n");

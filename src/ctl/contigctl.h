@@ -12,9 +12,15 @@
 #define CTL_PROG "contigctl"
 #define CTL_RUNTIME_DIR_DEFAULT "/run/contigd"
 #define CTL_RUNTIME_DIR_ENV "CONTIGD_RUNTIME_DIR"
+/*
+ * "version" of every JSON document contigctl prints; raised when a key
+ * changes meaning or goes away (new keys may come without it).
+ */
+#define CTL_JSON_VERSION 1
 
 struct ctl_opts {
 	bool json;
+	bool wide; /* show: the full table, lines as long as they come */
 	bool wait; /* defrag: until done */
 	const char *range; /* defrag: "START-END", or NULL */
 	unsigned int timeout_ms; /* defrag --wait: 0: the daemon's default */

@@ -6,7 +6,7 @@
  * it returns once the request is queued. With --wait it shows progress
  * (a bar on a terminal, a line a second otherwise, on stderr) and ends
  * with the figures before and after: exit 0 when the target was reached,
- * 7 when not, 8 when the timeout ran out first.
+ * 5 when not, 11 when the wait ran out first (src/common/exit_codes.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,10 +19,16 @@
 #include "exit_codes.h"
 #include "json.h"
 #include "proc_file.h"
+#include "text.h"
 
 /* The daemon answers ETIMEDOUT itself; wait a little longer for it. */
 #define SLACK_MS 5000
-#define DEFAULT_WAIT_MS 600000u
+/*
+ * Without --timeout the daemon's wait_timeout_ms applies (the request
+ * says 0); the daemon answers ETIMEDOUT itself then, so we wait as long
+ * as the largest wait_timeout_ms it accepts.
+ */
+#define DAEMON_WAIT_MAX_MS 86400000u
 #define QUEUE_MS 10000
 #define BAR_WIDTH 40
 
@@ -77,11 +83,11 @@ static void figures_json(struct json_writer *w, const char *key,
 	json_obj_end(w);
 }
 
+/* One row of the before/after table (80 columns up to 9-digit counts). */
 static void figures_text(const char *what, const struct contig_figures *f)
 {
-	printf("%-6s pages %" PRIu64 " present %" PRIu64 " runs %" PRIu64
-	       " runs_99 %" PRIu64 " largest_run %" PRIu64
-	       " aligned_2m %" PRIu64 "\n",
+	printf("%-6s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+	       " %11" PRIu64 " %10" PRIu64 "\n",
 	       what, (uint64_t)f->pages, (uint64_t)f->present,
 	       (uint64_t)f->runs, (uint64_t)f->runs_99,
 	       (uint64_t)f->largest_run, (uint64_t)f->aligned_2m);
@@ -97,6 +103,7 @@ static void print_result(const struct ctl_opts *o, int pid,
 	if (o->json) {
 		json_init(&w, stdout);
 		json_obj_begin(&w);
+		json_kv_u64(&w, "version", CTL_JSON_VERSION);
 		json_kv_u64(&w, "pid", (uint64_t)pid);
 		json_key(&w, "queued");
 		json_bool(&w, queued);
@@ -120,13 +127,16 @@ static void print_result(const struct ctl_opts *o, int pid,
 		printf("queued: contigd will defragment pid %d\n", pid);
 		return;
 	}
+	printf("%-6s %10s %10s %10s %10s %11s %10s\n", "", "pages", "present",
+	       "runs", "runs_99", "largest_run", "aligned_2m");
 	figures_text("before", &r->before);
 	figures_text("after", &r->after);
-	printf("ops %" PRIu64 " done %" PRIu64 " failed %" PRIu64
-	       " verified %" PRIu64 " in %.3f s: target %s\n",
-	       (uint64_t)r->ops, (uint64_t)r->done, (uint64_t)r->failed,
-	       (uint64_t)r->pages_verified, (double)r->duration_us / 1e6,
-	       reached ? "reached" : "not reached");
+	text_wrapf(stdout, "", 4,
+		   "ops %" PRIu64 " done %" PRIu64 " failed %" PRIu64
+		   " verified %" PRIu64 " in %.3f s: target %s",
+		   (uint64_t)r->ops, (uint64_t)r->done, (uint64_t)r->failed,
+		   (uint64_t)r->pages_verified, (double)r->duration_us / 1e6,
+		   reached ? "reached" : "not reached");
 }
 
 int ctl_defrag(const struct ctl_opts *o, int argc, char **argv)
@@ -155,8 +165,10 @@ int ctl_defrag(const struct ctl_opts *o, int argc, char **argv)
 	rq.end = end;
 	if (o->wait) {
 		rq.flags = CONTIG_REQ_WAIT | CONTIG_REQ_PROGRESS;
-		rq.timeout_ms = o->timeout_ms ? o->timeout_ms : DEFAULT_WAIT_MS;
-		wait_ms = (int)rq.timeout_ms + SLACK_MS;
+		rq.timeout_ms = o->timeout_ms;
+		wait_ms = (int)(o->timeout_ms ? o->timeout_ms :
+						DAEMON_WAIT_MAX_MS) +
+			  SLACK_MS;
 	} else {
 		wait_ms = QUEUE_MS;
 	}

@@ -1,34 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * contigctl exit codes (documented again in contigctl(8)):
- *
- *   0  success
- *   1  usage error: unknown subcommand or option, bad PID or argument
- *   2  no such process, or it exited (or became a zombie) while being read
- *   3  permission denied: no ptrace access to the process, or physical
- *      frame numbers are hidden from us (they need CAP_SYS_ADMIN)
- *   4  any other failure: I/O error, out of memory, unparsable /proc data
- *   5  the process has no user memory (a kernel thread)
- *   6  the daemon is not reachable (defrag, status), or it went away
- *   7  defrag --wait: the pass ran but the target was not reached
- *   8  defrag --wait: not done within the timeout (the work goes on)
- *
+ * contigctl's exit codes: the shared table (src/common/exit_codes.h).
  * A request the daemon refuses maps to the same codes: "Permission
  * denied" 3, no such process 2, a bad range 1, anything else 4.
  */
 #ifndef CONTIG_CTL_EXIT_CODES_H
 #define CONTIG_CTL_EXIT_CODES_H
 
+#include "../common/exit_codes.h"
+
 enum ctl_exit {
-	CTL_EXIT_OK = 0,
-	CTL_EXIT_USAGE = 1,
-	CTL_EXIT_NOPROC = 2,
-	CTL_EXIT_PERM = 3,
-	CTL_EXIT_FAIL = 4,
-	CTL_EXIT_NOMEM_USER = 5,
-	CTL_EXIT_DAEMON = 6,
-	CTL_EXIT_NOT_REACHED = 7,
-	CTL_EXIT_TIMEOUT = 8,
+	CTL_EXIT_OK = CONTIG_EXIT_OK,
+	CTL_EXIT_USAGE = CONTIG_EXIT_USAGE,
+	CTL_EXIT_NOPROC = CONTIG_EXIT_NOPROC,
+	CTL_EXIT_PERM = CONTIG_EXIT_PERM,
+	CTL_EXIT_FAIL = CONTIG_EXIT_FAIL,
+	CTL_EXIT_NOMEM_USER = CONTIG_EXIT_NOTHING,
+	CTL_EXIT_DAEMON = CONTIG_EXIT_DAEMON,
+	CTL_EXIT_NOT_REACHED = CONTIG_EXIT_NOT_REACHED,
+	CTL_EXIT_TIMEOUT = CONTIG_EXIT_TIMEOUT,
 };
 
 #endif

@@ -238,7 +238,7 @@ int ctl_show(const struct ctl_opts *o, int argc, char **argv)
 	if (o->json)
 		show_print_json(stdout, &r);
 	else
-		show_print_text(stdout, &r);
+		show_print_text(stdout, &r, o->wide);
 	if (fflush(stdout) || ferror(stdout)) {
 		ctl_err("show %d: writing the output: %s", c.pid,
 			strerror(errno));

@@ -5,6 +5,7 @@
 #ifndef CONTIG_CTL_SHOW_H
 #define CONTIG_CTL_SHOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,6 +46,6 @@ const struct contig_show_vma *show_daemon_vma(const struct show_result *r,
 
 /* Renderers (show_print.c). */
 void show_print_json(FILE *f, const struct show_result *r);
-void show_print_text(FILE *f, const struct show_result *r);
+void show_print_text(FILE *f, const struct show_result *r, bool wide);
 
 #endif

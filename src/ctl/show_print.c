@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * contigctl show output: one line of JSON (the command-line contract in
- * DESIGN.md) or a table for people.
+ * DESIGN.md) or a table for people, 80 columns wide (--wide: every
+ * column, whole paths and run maps on one line).
  *
- * JSON: {"pid":N,"vmas":[{"start":"0x…","end":"0x…","kind":"…","pages":N,
+ * JSON: {"version":1,"pid":N,"vmas":[{"start":"0x…","end":"0x…","kind":"…","pages":N,
  * "present":N,"runs":N,"largest_run":N,"runs_99":N,"aligned_2m":N,
  * "perms":"rw-p","path":"…"|null,"swapped":N,"runmap":"+512 -3 _40"}]}
- * The contract fields come first, in that order; the rest are extras.
+ * The contract fields come first (after the document's version), in
+ * that order; the rest are extras.
  * When a daemon answered, "daemon":true comes last and each VMA it knows
  * gets "heat" (page faults a second, decayed), "state" (a list of "queued",
  * "running", "claimed", "never", "hinted", "done"), "anchor_pfn" (or
@@ -17,6 +19,7 @@
 
 #include "json.h"
 #include "show.h"
+#include "text.h"
 
 static const char *const state_names[] = {
 	"queued", "running", "claimed", "never", "hinted", "done",
@@ -51,6 +54,7 @@ void show_print_json(FILE *f, const struct show_result *r)
 
 	json_init(&w, f);
 	json_obj_begin(&w);
+	json_kv_u64(&w, "version", CTL_JSON_VERSION);
 	json_kv_u64(&w, "pid", (uint64_t)r->pid);
 	json_key(&w, "vmas");
 	json_arr_begin(&w);
@@ -102,27 +106,78 @@ static void human_size(char *buf, size_t size, uint64_t pages)
 		snprintf(buf, size, "%.1f%c", v, units[u]);
 }
 
-static void print_daemon_text(FILE *f, const struct contig_show_vma *d)
+static void print_daemon_text(FILE *f, const struct contig_show_vma *d,
+			      bool wide)
 {
+	char buf[256];
 	size_t i;
+	int n;
 
 	if (!d)
 		return;
-	fprintf(f, "    contigd: heat %" PRIu64 ".%03u faults/s, state",
-		(uint64_t)d->heat / 1000, (unsigned int)(d->heat % 1000));
+	n = snprintf(buf, sizeof(buf), "heat %" PRIu64 ".%03u faults/s, state",
+		     (uint64_t)d->heat / 1000, (unsigned int)(d->heat % 1000));
 	if (!d->state)
-		fprintf(f, " idle");
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " idle");
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (d->state & (1u << i))
-			fprintf(f, " %s", state_names[i]);
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, " %s",
+				      state_names[i]);
 	if (d->anchor_pfn != CONTIG_PFN_UNKNOWN)
-		fprintf(f, ", anchor pfn 0x%" PRIx64, (uint64_t)d->anchor_pfn);
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+			      ", anchor pfn 0x%" PRIx64,
+			      (uint64_t)d->anchor_pfn);
 	if (d->failures)
-		fprintf(f, ", %u ops failed", d->failures);
-	fputc('\n', f);
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", %u ops failed",
+			 d->failures);
+	if (wide)
+		fprintf(f, "    contigd: %s\n", buf);
+	else
+		text_wrap(f, "    contigd: ", buf, 13);
 }
 
-void show_print_text(FILE *f, const struct show_result *r)
+/* The full table (--wide): every column, the whole path. */
+static void print_row_wide(FILE *f, const struct show_vma *sv,
+			   const char *size)
+{
+	const struct vma_info *v = sv->vma;
+
+	fprintf(f,
+		"%012" PRIx64 " %012" PRIx64 " %6s %-8s %-4s %8" PRIu64
+		" %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " %7" PRIu64
+		" %4" PRIu64 "  %s\n",
+		v->start, v->end, size, vma_kind_name(v->kind), v->perms,
+		sv->m.pages, sv->m.present, sv->m.runs, sv->m.largest_run,
+		sv->m.runs_99, sv->m.aligned_2m, v->path ? v->path : "");
+}
+
+/*
+ * 80 columns: no END (START + SIZE) and no PAGES (SIZE); a path that
+ * does not fit keeps its end, after "...".
+ */
+static void print_row(FILE *f, const struct show_vma *sv, const char *size)
+{
+	const struct vma_info *v = sv->vma;
+	const char *path = v->path ? v->path : "";
+	char row[160];
+	int n, room;
+
+	n = snprintf(row, sizeof(row),
+		     "%012" PRIx64 " %5s %-8s %-4s %7" PRIu64 " %6" PRIu64
+		     " %7" PRIu64 " %6" PRIu64 " %4" PRIu64 " ",
+		     v->start, size, vma_kind_name(v->kind), v->perms,
+		     sv->m.present, sv->m.runs, sv->m.largest_run,
+		     sv->m.runs_99, sv->m.aligned_2m);
+	room = TEXT_WIDTH - n;
+	if ((int)strlen(path) <= room)
+		fprintf(f, "%s%s\n", row, path);
+	else if (room > 3)
+		fprintf(f, "%s...%s\n", row, path + strlen(path) - (room - 3));
+	else
+		fprintf(f, "%s\n", row);
+}
+
+void show_print_text(FILE *f, const struct show_result *r, bool wide)
 {
 	uint64_t pages = 0, present = 0, runs = 0;
 	size_t i;
@@ -132,29 +187,34 @@ void show_print_text(FILE *f, const struct show_result *r)
 		present += r->v[i].m.present;
 		runs += r->v[i].m.runs;
 	}
-	fprintf(f,
-		"pid %d (%s): %zu VMAs, %" PRIu64 " of %" PRIu64
-		" pages present in %" PRIu64 " runs\n",
-		r->pid, r->comm, r->maps.nr, present, pages, runs);
-	fprintf(f, "%-12s %-12s %6s %-8s %-4s %8s %8s %7s %8s %7s %4s  %s\n",
-		"START", "END", "SIZE", "KIND", "PERM", "PAGES", "PRESENT",
-		"RUNS", "LARGEST", "RUNS99", "2M", "PATH");
+	text_wrapf(f, "", 4,
+		   "pid %d (%s): %zu VMAs, %" PRIu64 " of %" PRIu64
+		   " pages present in %" PRIu64 " runs",
+		   r->pid, r->comm, r->maps.nr, present, pages, runs);
+	if (wide)
+		fprintf(f,
+			"%-12s %-12s %6s %-8s %-4s %8s %8s %7s %8s %7s %4s  %s\n",
+			"START", "END", "SIZE", "KIND", "PERM", "PAGES",
+			"PRESENT", "RUNS", "LARGEST", "RUNS99", "2M", "PATH");
+	else
+		fprintf(f, "%-12s %5s %-8s %-4s %7s %6s %7s %6s %4s %s\n",
+			"START", "SIZE", "KIND", "PERM", "PRESENT", "RUNS",
+			"LARGEST", "RUNS99", "2M", "PATH");
 	for (i = 0; i < r->maps.nr; i++) {
 		const struct show_vma *sv = &r->v[i];
-		const struct vma_info *v = sv->vma;
 		char size[16];
 
 		human_size(size, sizeof(size), sv->m.pages);
-		fprintf(f,
-			"%012" PRIx64 " %012" PRIx64 " %6s %-8s %-4s %8" PRIu64
-			" %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " %7" PRIu64
-			" %4" PRIu64 "  %s\n",
-			v->start, v->end, size, vma_kind_name(v->kind),
-			v->perms, sv->m.pages, sv->m.present, sv->m.runs,
-			sv->m.largest_run, sv->m.runs_99, sv->m.aligned_2m,
-			v->path ? v->path : "");
-		if (sv->m.present && sv->runmap && *sv->runmap)
-			fprintf(f, "    runs: %s\n", sv->runmap);
-		print_daemon_text(f, show_daemon_vma(r, v->start));
+		if (wide)
+			print_row_wide(f, sv, size);
+		else
+			print_row(f, sv, size);
+		if (sv->m.present && sv->runmap && *sv->runmap) {
+			if (wide)
+				fprintf(f, "    runs: %s\n", sv->runmap);
+			else
+				text_wrap(f, "    runs: ", sv->runmap, 10);
+		}
+		print_daemon_text(f, show_daemon_vma(r, sv->vma->start), wide);
 	}
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * contigctl status [--json]: what the running contigd is doing. JSON
- * keys: version, backend, backend_reason, backend_abi, observer,
+ * keys: version (of the document), contigd_version, backend,
+ * backend_reason, backend_abi, observer,
  * queue_length, watched, claims, uptime_s, passes, pages_moved,
  * pages_exchanged, blocks_collapsed, ops_failed, bytes_contiguous.
  */
@@ -12,6 +13,7 @@
 #include "daemon_call.h"
 #include "exit_codes.h"
 #include "json.h"
+#include "text.h"
 
 #define STATUS_MS 10000
 
@@ -21,7 +23,8 @@ static void print_json(const struct contig_rep_status *s)
 
 	json_init(&w, stdout);
 	json_obj_begin(&w);
-	json_kv_str(&w, "version", s->version);
+	json_kv_u64(&w, "version", CTL_JSON_VERSION);
+	json_kv_str(&w, "contigd_version", s->version);
 	json_kv_str(&w, "backend", s->backend);
 	json_kv_str(&w, "backend_reason", s->backend_reason);
 	json_kv_u64(&w, "backend_abi", s->backend_abi);
@@ -40,26 +43,31 @@ static void print_json(const struct contig_rep_status *s)
 	fputc('\n', stdout);
 }
 
+/* 80 columns: the reason and the totals continue on indented lines. */
 static void print_text(const struct contig_rep_status *s)
 {
 	uint64_t up = s->uptime_s;
+	char abi[32] = "";
 
 	printf("contigd %s, up %" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s\n",
 	       s->version, up / 3600, up / 60 % 60, up % 60);
-	printf("backend   %s", s->backend);
 	if (s->backend_abi)
-		printf(" (ABI %u)", (unsigned int)s->backend_abi);
-	printf(": %s\n", s->backend_reason);
+		snprintf(abi, sizeof(abi), " (ABI %u)",
+			 (unsigned int)s->backend_abi);
+	text_wrapf(stdout, "backend   ", 10, "%s%s: %s", s->backend, abi,
+		   s->backend_reason);
 	printf("observer  %s, %u processes watched\n", s->observer,
 	       (unsigned int)s->watched);
 	printf("queue     %u waiting; %u physical windows claimed\n",
 	       (unsigned int)s->queue_length, (unsigned int)s->claims);
-	printf("work      %" PRIu64 " passes; pages moved %" PRIu64
-	       ", exchanged %" PRIu64 "; 2 MiB blocks collapsed %" PRIu64
-	       "; ops failed %" PRIu64 "; %" PRIu64 " MiB made contiguous\n",
-	       (uint64_t)s->passes, (uint64_t)s->pages_moved,
-	       (uint64_t)s->pages_exchanged, (uint64_t)s->blocks_collapsed,
-	       (uint64_t)s->ops_failed, (uint64_t)s->bytes_contiguous >> 20);
+	text_wrapf(stdout, "work      ", 10,
+		   "%" PRIu64 " passes; pages moved %" PRIu64
+		   ", exchanged %" PRIu64 "; 2 MiB blocks collapsed %" PRIu64
+		   "; ops failed %" PRIu64 "; %" PRIu64 " MiB made contiguous",
+		   (uint64_t)s->passes, (uint64_t)s->pages_moved,
+		   (uint64_t)s->pages_exchanged, (uint64_t)s->blocks_collapsed,
+		   (uint64_t)s->ops_failed,
+		   (uint64_t)s->bytes_contiguous >> 20);
 }
 
 int ctl_status(const struct ctl_opts *o, int argc, char **argv)

@@ -11,7 +11,10 @@
 #include "proto.h"
 
 #define TIMEOUT_ENV "CONTIG_TIMEOUT_MS"
-#define TIMEOUT_DEFAULT_MS 60000u
+/* 0: the daemon's wait_timeout_ms, which it enforces itself. */
+#define TIMEOUT_DEFAULT_MS 0u
+/* How long we wait then: the largest wait_timeout_ms the daemon takes. */
+#define DAEMON_WAIT_MAX_MS 86400000u
 /* A queued hint is answered at once; a daemon this slow is not there. */
 #define QUEUE_REPLY_MS 10000
 /* The daemon answers ETIMEDOUT itself at the deadline; allow for that. */
@@ -68,8 +71,10 @@ CONTIG_EXPORT int contig_advise(void *addr, size_t len, int flags)
 	wait = flags == CONTIG_NOW ? timeout_ms() : 0;
 	rq.timeout_ms = wait;
 	n = lib_call(&rq, sizeof(rq), &rep, sizeof(rep),
-		     flags == CONTIG_NOW ? (int)(wait + REPLY_SLACK_MS) :
-					   QUEUE_REPLY_MS);
+		     flags == CONTIG_NOW ?
+			     (int)((wait ? wait : DAEMON_WAIT_MAX_MS) +
+				   REPLY_SLACK_MS) :
+			     QUEUE_REPLY_MS);
 	if (n < 0) {
 		errno = -n;
 		return -1;

@@ -8,8 +8,8 @@
   - defrag without --wait: queued, exit 0;
   - nobody (setpriv) against a root process: "Permission denied: pid N
     belongs to uid 0", exit 3; its own process: allowed;
-  - no such process 2, bad range 1, bad options 1, no daemon 6, and a
-    --timeout shorter than the work: exit 8, the work goes on.
+  - no such process 2, bad range 1, bad options 1, no daemon 10, and a
+    --timeout shorter than the work: exit 11, the work goes on.
 
 usage: contigctl_defrag.py CONTIGD CONTIGCTL COLLAPSE_TARGET
 Needs root: 77 otherwise.
@@ -61,9 +61,11 @@ def main():
         procs.append(p)
         r = run("defrag", str(pid), "--range", rng, "--wait")
         lines = r.stdout.splitlines()
-        check(r.returncode == 0 and len(lines) == 3 and
-              lines[1].endswith("aligned_2m 4") and
-              lines[2].endswith("target reached"),
+        check(r.returncode == 0 and len(lines) == 4 and
+              lines[0].split()[-1] == "aligned_2m" and
+              lines[2].split()[0] == "after" and
+              lines[2].split()[-1] == "4" and
+              lines[3].endswith("target reached"),
               "defrag --wait: figures, target reached")
         check("progress:" in r.stderr, "defrag --wait: progress on stderr")
         r = run("defrag", str(pid), "--range", rng, "--wait", "--json")
@@ -76,7 +78,7 @@ def main():
         procs.append(p2)
         r = run("defrag", str(pid2), "--json")
         check(r.returncode == 0 and json.loads(r.stdout) ==
-              {"pid": pid2, "queued": True}, "defrag: queued")
+              {"version": 1, "pid": pid2, "queued": True}, "defrag: queued")
 
         r = run("defrag", str(pid), user=65534)
         check(r.returncode == 3 and r.stderr.strip() ==
@@ -108,14 +110,14 @@ def main():
                   "usage error: %s" % " ".join(bad))
         r = subprocess.run([ctl, "--runtime-dir", tmp + "/none", "status"],
                            capture_output=True, text=True, timeout=30)
-        check(r.returncode == 6 and "not running" in r.stderr,
-              "no daemon: exit 6")
+        check(r.returncode == 10 and "not running" in r.stderr,
+              "no daemon: exit 10")
 
         p3, pid3, rng3 = start_target(target, 32)
         procs.append(p3)
         r = run("defrag", str(pid3), "--wait", "--timeout", "1500")
-        check(r.returncode == 8 and "the work goes on" in r.stderr,
-              "--timeout shorter than the work: exit 8")
+        check(r.returncode == 11 and "the work goes on" in r.stderr,
+              "--timeout shorter than the work: exit 11")
     finally:
         for p in procs:
             p.stdin.close()

@@ -122,8 +122,9 @@ def main():
               f"show --json exits 0 ({res.returncode} {res.stderr!r})")
         doc = json.loads(res.stdout, object_pairs_hook=lambda kv: kv)
         top = dict(doc)
-        check([k for k, _ in doc] == ["pid", "vmas"] and top["pid"] == 42,
-              "top level: pid, vmas")
+        check([k for k, _ in doc] == ["version", "pid", "vmas"] and
+              top["version"] == 1 and top["pid"] == 42,
+              "top level: version 1, pid, vmas")
         vmas = top["vmas"]
         check(len(vmas) == 3, "three VMAs")
         b_pfns = [None] * b_pages
@@ -149,7 +150,7 @@ def main():
         res = run(ctl, root, "show", "42")
         lines = res.stdout.splitlines()
         check(res.returncode == 0 and lines[0].startswith("pid 42 (fake prog): 3 VMAs")
-              and lines[1].split()[:3] == ["START", "END", "SIZE"]
+              and lines[1].split()[:3] == ["START", "SIZE", "KIND"]
               and "4G" in res.stdout and "runs: +512 _512" in res.stdout,
               "text table")
 
@@ -159,7 +160,7 @@ def main():
 
         write_tree(root, {}, "", stat="42 (kworker/0:1) I 2 0 0 0 -1 69238880 0 0\n")
         res = run(ctl, root, "show", "42")
-        check(res.returncode == 5 and res.stderr ==
+        check(res.returncode == 8 and res.stderr ==
               "contigctl: show 42: pid 42 is a kernel thread: it has no user memory\n",
               f"kernel thread ({res.returncode} {res.stderr!r})")
 

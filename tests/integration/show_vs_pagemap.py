@@ -149,7 +149,8 @@ def compare_all(ctl, pid, info):
     pairs = []
     doc = json.loads(res.stdout, object_pairs_hook=lambda kv: (pairs.append(
         [k for k, _ in kv]), dict(kv))[1])
-    check(pairs[-1][:2] == ["pid", "vmas"], "top-level keys are pid, vmas")
+    check(pairs[-1][:3] == ["version", "pid", "vmas"],
+          "top-level keys are version, pid, vmas")
     check(doc["pid"] == pid, "pid echoed")
     ctl_vmas = {int(v["start"], 16): v for v in doc["vmas"]}
     key_orders = [k for k in pairs if k and k[0] == "start"]
@@ -245,10 +246,10 @@ def main():
         print("# no kernel thread visible; skipped")
     else:
         res = run_ctl(ctl, "show", str(kthread))
-        check(res.returncode == 5 and res.stderr ==
+        check(res.returncode == 8 and res.stderr ==
               f"contigctl: show {kthread}: pid {kthread} is a kernel thread: "
               "it has no user memory\n",
-              f"kernel thread {kthread}: exit 5 ({res.returncode}, {res.stderr!r})")
+              f"kernel thread {kthread}: exit 8 ({res.returncode}, {res.stderr!r})")
 
     # A process that has exited: first a zombie, then reaped.
     p, info = start_scatter(scatter, "1")
