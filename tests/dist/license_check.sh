@@ -16,14 +16,16 @@ command -v reuse >/dev/null || { echo "license_check: skip: no reuse (scripts/in
 out=$(cd "$src" && reuse lint 2>&1) ||
 	{ printf '%s\n' "$out" | tail -n 40; fail "reuse lint"; }
 
+# (no colon after it here: reuse would read it as this file's license)
+tag=SPDX-License-Identifier
 n=0
 for f in $(cat "$list"); do
 	deps=$(cc -MM -I"$src/include" -I"$src/src/lib" -I"$src/src/proto" \
 		-I"$src/src/core" "$f" | tr -d '\\' | tr ' ' '\n' |
 		grep "^$src/" || true)
 	for d in $deps; do
-		lic=$(grep -m1 -o 'SPDX-License-Identifier: .*' "$d" |
-			sed 's/SPDX-License-Identifier: //; s/ *\*\/$//')
+		lic=$(grep -m1 -o "$tag: .*" "$d" |
+			sed "s/$tag: //; s/ *\\*\\/\$//")
 		case $lic in
 		MIT | *" OR MIT" | *" OR MIT)") ;;
 		*) fail "${d#"$src/"} is in libcontig but licensed '$lic'" ;;
