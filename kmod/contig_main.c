@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * /dev/contig: make a process's memory physically contiguous
  * after allocation by moving and exchanging its anonymous pages.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Move one anonymous page into a chosen frame using only
  * exported interfaces: alloc_contig_range() claims the frame (migrating any

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Find the page behind (mm, vaddr) or a frame, and decide
  * whether it is in the subset the module handles: order-0, anonymous, not

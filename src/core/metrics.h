@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /*
  * Contiguity of a VMA. Present pages in VA order form runs in which both
  * the virtual and the physical page number advance by exactly one; a

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /*
  * The physical backing of one VMA, page by page: what the probe layer reads
  * from /proc/PID/pagemap and what every algorithm in core/ consumes.

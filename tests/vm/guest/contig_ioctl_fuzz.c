@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * contig_ioctl_fuzz - hostile callers of /dev/contig inside the test VM.
  *
