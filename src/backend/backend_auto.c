@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -47,10 +48,10 @@ void backend_destroy(struct backend *b)
 }
 
 /*
- * Ask /dev/contig for its ABI. 0 and *abi, or -errno (-ENOENT: no
- * device, -ENOTTY: something else answers there).
+ * Ask /dev/contig for its ABI and capabilities. 0 and *abi, *caps, or
+ * -errno (-ENOENT: no device, -ENOTTY: something else answers there).
  */
-static int kmod_probe(unsigned int *abi)
+static int kmod_probe(unsigned int *abi, uint64_t *caps)
 {
 	struct contig_info info;
 	int fd, err = 0;
@@ -61,8 +62,10 @@ static int kmod_probe(unsigned int *abi)
 	memset(&info, 0, sizeof(info));
 	if (ioctl(fd, CONTIG_IOC_INFO, &info) < 0)
 		err = -errno;
-	else
+	else {
 		*abi = info.abi_version;
+		*caps = info.caps;
+	}
 	close(fd);
 	return err;
 }
@@ -71,6 +74,7 @@ int backend_select(const enum backend_kind *want, const char *proc_root,
 		   struct backend **out, char *why, size_t why_size)
 {
 	unsigned int abi = 0;
+	uint64_t caps = 0;
 	int err;
 
 	if (why_size)
@@ -85,7 +89,7 @@ int backend_select(const enum backend_kind *want, const char *proc_root,
 		return err;
 	}
 
-	err = kmod_probe(&abi);
+	err = kmod_probe(&abi, &caps);
 	if (err == -ENOENT || err == -EACCES || err == -EPERM) {
 		kmod_diagnose("", err, why, why_size);
 	} else if (err) {
@@ -98,8 +102,11 @@ int backend_select(const enum backend_kind *want, const char *proc_root,
 	} else {
 		err = backend_kmod_create(proc_root, out);
 		if (!err) {
-			snprintf(why, why_size, "%s answers ABI %u",
-				 CONTIG_DEVICE_PATH, abi);
+			snprintf(why, why_size, "%s answers ABI %u%s",
+				 CONTIG_DEVICE_PATH, abi,
+				 caps & CONTIG_CAP_EXCHANGE_INPLACE ?
+					 "" :
+					 "; kernel symbols missing: no in-place exchange, migration only");
 			snprintf((*out)->reason, sizeof((*out)->reason),
 				 "%s: %s", want ? "asked for" : "auto", why);
 			return 0;
