@@ -32,7 +32,7 @@ for p in contigd_${ver}_$arch libcontig0_${ver}_$arch \
 done
 
 # lintian: no error (its tags are printed for the record).
-lintian --no-tag-display-limit "$out/src/contigd_${ver}_$arch.changes" \
+lintian --tag-display-limit 0 "$out/src/contigd_${ver}_$arch.changes" \
 	>"$out/lintian.txt" 2>&1 || true
 cat "$out/lintian.txt"
 grep -q '^E: ' "$out/lintian.txt" && fail "lintian reports errors"
