@@ -6,10 +6,11 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "kmod_diag.h"
 
@@ -56,23 +57,44 @@ static const struct {
 	{ "permission", -EACCES, { { 0 } }, "permission denied" },
 };
 
+static void mkdir_p(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+}
+
 static void put(const char *root, const struct fake_file *f)
 {
-	char path[4096], cmd[4200];
+	char path[4096];
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s%s", root, f->path);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	ck_assert_int_eq(system(cmd), 0);
+	mkdir_p(path);
 	fp = fopen(path, "wb");
 	ck_assert_ptr_nonnull(fp);
 	ck_assert_uint_eq(fwrite(f->data, 1, f->len, fp), f->len);
 	fclose(fp);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 START_TEST(test_diagnose)
 {
-	char root[] = "/tmp/kmod_diag.XXXXXX", why[160], cmd[64];
+	char root[] = "/tmp/kmod_diag.XXXXXX", why[160];
 	unsigned int j;
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
@@ -84,8 +106,7 @@ START_TEST(test_diagnose)
 	ck_assert_msg(strstr(why, cases[_i].want), "%s: '%s' lacks '%s'",
 		      cases[_i].what, why, cases[_i].want);
 	ck_assert_uint_le(strlen(why), 120);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 END_TEST
 
