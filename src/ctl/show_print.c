@@ -180,6 +180,7 @@ static void print_row(FILE *f, const struct show_vma *sv, const char *size)
 void show_print_text(FILE *f, const struct show_result *r, bool wide)
 {
 	uint64_t pages = 0, present = 0, runs = 0;
+	char head[256];
 	size_t i;
 
 	for (i = 0; i < r->maps.nr; i++) {
@@ -187,10 +188,14 @@ void show_print_text(FILE *f, const struct show_result *r, bool wide)
 		present += r->v[i].m.present;
 		runs += r->v[i].m.runs;
 	}
-	text_wrapf(f, "", 4,
-		   "pid %d (%s): %zu VMAs, %" PRIu64 " of %" PRIu64
-		   " pages present in %" PRIu64 " runs",
-		   r->pid, r->comm, r->maps.nr, present, pages, runs);
+	snprintf(head, sizeof(head),
+		 "pid %d (%s): %zu VMAs, %" PRIu64 " of %" PRIu64
+		 " pages present in %" PRIu64 " runs",
+		 r->pid, r->comm, r->maps.nr, present, pages, runs);
+	if (wide)
+		fprintf(f, "%s\n", head);
+	else
+		text_wrap(f, "", head, 4);
 	if (wide)
 		fprintf(f,
 			"%-12s %-12s %6s %-8s %-4s %8s %8s %7s %8s %7s %4s  %s\n",

@@ -65,6 +65,7 @@ in_root() { chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=
 
 in_root sh -c 'dpkg -i /debs/*.deb' >"$tmp/dpkg.log" 2>&1 ||
 	{ cat "$tmp/dpkg.log"; fail "dpkg -i"; }
+# shellcheck disable=SC2016  # dpkg-query's own ${Package}
 echo "deb_install: installed $(in_root dpkg-query -W -f '${Package} ' contigd contig-dkms libcontig0 libcontig-dev)"
 for f in /usr/sbin/contigd /usr/bin/contigctl /lib/systemd/system/contigd.service \
 	/etc/contigd/contigd.conf /usr/lib/modules-load.d/contig.conf; do
@@ -86,6 +87,7 @@ case $vm in "$kver "*) ;; *) fail "contig.ko vermagic '$vm', want $kver" ;; esac
 echo "deb_install: dkms built and installed ${ko#"$r"} ($vm)"
 
 mkdir -p "$r/tmp/run"
+# shellcheck disable=SC2016  # expanded by the shell in the root
 in_root sh -c 'cc -static -o /static_user /static_user.c $(pkg-config --cflags --libs --static contig)' ||
 	fail "static link against the installed libcontig"
 in_root env CONTIGD_RUNTIME_DIR=/tmp/run /static_user || fail "the static program"
@@ -97,6 +99,8 @@ set +e
 in_root contigd --check-config /tmp/bad.conf >"$tmp/check.log" 2>&1
 rc=$?
 set -e
-[ "$rc" -eq 7 ] && grep -q '/tmp/bad.conf:1:' "$tmp/check.log" ||
-	{ cat "$tmp/check.log"; fail "--check-config on a bad file: exit $rc"; }
+if [ "$rc" -ne 7 ] || ! grep -q '/tmp/bad.conf:1:' "$tmp/check.log"; then
+	cat "$tmp/check.log"
+	fail "--check-config on a bad file: exit $rc"
+fi
 echo "deb_install: ok"

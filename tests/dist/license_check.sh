@@ -19,7 +19,8 @@ out=$(cd "$src" && reuse lint 2>&1) ||
 # (no colon after it here: reuse would read it as this file's license)
 tag=SPDX-License-Identifier
 n=0
-for f in $(cat "$list"); do
+while read -r f; do
+	# shellcheck disable=SC1003  # tr deletes the backslashes
 	deps=$(cc -MM -I"$src/include" -I"$src/src/lib" -I"$src/src/proto" \
 		-I"$src/src/core" "$f" | tr -d '\\' | tr ' ' '\n' |
 		grep "^$src/" || true)
@@ -32,6 +33,6 @@ for f in $(cat "$list"); do
 		esac
 		n=$((n + 1))
 	done
-done
+done <"$list"
 [ "$n" -gt 0 ] || fail "no libcontig sources in $list"
 echo "license_check: ok ($n libcontig files checked, all MIT)"
