@@ -79,6 +79,31 @@ static void usage(FILE *f)
 		"       contigd --check-config [FILE]\n");
 }
 
+/* --help: every option, 80 columns. */
+static void help(void)
+{
+	usage(stdout);
+	fputs("\nOptions:\n"
+	      "  --config FILE           the configuration (default\n"
+	      "                          /etc/contigd/contigd.conf, may be absent)\n"
+	      "  --backend NAME          auto (the kernel helper if it answers, else\n"
+	      "                          collapse), kmod, collapse; sim for tests\n"
+	      "  --foreground            accepted for clarity: contigd never forks\n"
+	      "  --runtime-dir DIR       socket and stats file directory (default\n"
+	      "                          /run/contigd, or $CONTIGD_RUNTIME_DIR)\n"
+	      "  --stats-file PATH       the Prometheus text (default DIR/metrics.prom)\n"
+	      "  --once PID              one pass over PID's anonymous memory, exit\n"
+	      "  --range START-END       --once: only this range (hex, page-aligned)\n"
+	      "  --budget PAGES_PER_S    --once: pages moved a second at most\n"
+	      "  --check-config [FILE]   parse FILE (default: --config's), exit 0,\n"
+	      "                          or 7 with file:line\n"
+	      "  -v, --verbose           more log messages\n"
+	      "  -h, --help              this text\n"
+	      "  --version               the version\n"
+	      "\nExit codes (shared with contigctl): contigd(8), EXIT STATUS.\n",
+	      stdout);
+}
+
 static int parse_u64(const char *s, int base, uint64_t *out)
 {
 	char *end;
@@ -180,7 +205,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->verbose = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			help();
 			exit(CONTIGD_EXIT_OK);
 		case O_VERSION:
 			printf("contigd %s\n", CONTIG_VERSION);

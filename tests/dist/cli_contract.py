@@ -133,18 +133,19 @@ def fixtures():
 
 
 def help_and_exit_codes():
-    r = run("--help")
-    narrow("--help", r.stdout)
-    opts = set()
-    for line in sections("contigctl.8", "OPTIONS"):
-        m = re.match(r"\.It Fl -([a-z-]+)", line)
-        if m:
-            opts.add(m.group(1))
-    check(len(opts) >= 6, "contigctl(8) lists %d options" % len(opts))
-    for o in sorted(opts | {"help", "version"}):
-        described = [ln for ln in r.stdout.splitlines()
-                     if re.match(r"\s+--%s\b.*\s{2,}\S" % o, ln)]
-        check(bool(described), "--help describes --%s" % o)
+    for prog, page in ((ctl, "contigctl.8"), (contigd, "contigd.8")):
+        r = subprocess.run([prog, "--help"], capture_output=True, text=True)
+        narrow(page + " --help", r.stdout)
+        opts = set()
+        for line in sections(page, "OPTIONS"):
+            m = re.match(r"\.It Fl -([a-z-]+)", line)
+            if m:
+                opts.add(m.group(1))
+        check(len(opts) >= 6, "%s lists %d options" % (page, len(opts)))
+        for o in sorted(opts | {"help", "version"}):
+            described = [ln for ln in r.stdout.splitlines()
+                         if re.match(r"\s+(-\w, )?--%s\b.*\s{2,}\S" % o, ln)]
+            check(bool(described), "%s --help describes --%s" % (page, o))
 
     def table(page):
         lines = sections(page, "EXIT STATUS")
