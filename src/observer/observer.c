@@ -47,7 +47,7 @@ const char *observer_mode_name(enum observer_mode mode)
 	case OBSERVER_MODE_PROC:
 		return "proc";
 	default:
-		return "none";
+		return "off"; /* the configuration's word */
 	}
 }
 
