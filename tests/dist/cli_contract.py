@@ -8,12 +8,13 @@
     JSON section documents (status: exactly those);
   - --help describes every option of contigctl(8)'s OPTIONS;
   - without --timeout, defrag --wait waits the daemon's wait_timeout_ms
-    (exit 11 when it runs out), and --timeout overrides it;
+    (exit 11 when it runs out), and --timeout overrides it; so does
+    contig_advise(CONTIG_NOW) (ETIMEDOUT), and $CONTIG_TIMEOUT_MS;
   - status says why the kernel helper is unavailable and what to do;
   - contigd(8) and contigctl(8) carry one exit-code table, the one in
     src/common/exit_codes.h; no daemon is exit 10.
 
-Usage: cli_contract.py CONTIGD CONTIGCTL COLLAPSE_TARGET SOURCE_DIR
+Usage: cli_contract.py CONTIGD CONTIGCTL COLLAPSE_TARGET SOURCE_DIR ADVISE_WAIT
 The daemon parts need root (skipped otherwise)."""
 import json
 import os
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 
-contigd, ctl, target, src = sys.argv[1:5]
+contigd, ctl, target, src, advise = sys.argv[1:6]
 sys.path.insert(0, os.path.join(src, "tests", "integration"))
 import daemon_test  # noqa: E402
 from daemon_test import Daemon, check, finish  # noqa: E402
@@ -217,6 +218,22 @@ def with_daemon():
         check(r.returncode == 11 and 3.5 < took < 15,
               "--timeout 4000 overrides it: exit %d after %.1f s"
               % (r.returncode, took))
+
+        def advise_wait(extra):
+            env = dict(os.environ, CONTIGD_RUNTIME_DIR=d.rd, **extra)
+            out = subprocess.run([advise, "64"], capture_output=True,
+                                 text=True, env=env, timeout=120).stdout
+            print("$ advise_wait 64 %r -> %s" % (extra, out.strip()))
+            w = out.split()
+            return (w[1], int(w[2]) / 1000) if len(w) == 3 else ("", 0)
+        res, took = advise_wait({})
+        check(res == "ETIMEDOUT" and took < 15,
+              "contig_advise waits wait_timeout_ms (1.5 s): %s after %.1f s"
+              % (res, took))
+        res, took = advise_wait({"CONTIG_TIMEOUT_MS": "4000"})
+        check(res == "ETIMEDOUT" and 3.5 < took < 15,
+              "CONTIG_TIMEOUT_MS=4000 overrides it: %s after %.1f s"
+              % (res, took))
     finally:
         for p in procs:
             p.stdin.close()
