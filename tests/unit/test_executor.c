@@ -251,6 +251,25 @@ START_TEST(test_exec_too_big)
 END_TEST
 
 /*
+ * Eight pages at frames base.. of a 64-frame sim, pages 2 and 5 on each
+ * other's frame; the VMA's id.
+ */
+static int swapped_pair(struct sim *s, uint64_t vpn, uint64_t base)
+{
+	uint64_t i;
+	int id;
+
+	ck_assert_int_eq(sim_init(s, 64), 0);
+	id = sim_vma_add(s, vpn, 8);
+	ck_assert_int_ge(id, 0);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(sim_fault(s, (uint32_t)id, i,
+					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
+				 0);
+	return id;
+}
+
+/*
  * Eight pages in frames 32..39, except pages 2 and 5, which sit in each
  * other's frame: the plan is one exchange, which places both.  Without
  * the in-place exchange the occupant (page 5) goes to the highest free
@@ -267,14 +286,8 @@ START_TEST(test_exec_evict_anywhere)
 	uint64_t i;
 	int id;
 
-	ck_assert_int_eq(sim_init(&s, 64), 0);
+	id = swapped_pair(&s, vpn, base);
 	s.evict_anywhere = evict_anywhere;
-	id = sim_vma_add(&s, vpn, nr);
-	ck_assert_int_ge(id, 0);
-	for (i = 0; i < nr; i++)
-		ck_assert_int_eq(sim_fault(&s, (uint32_t)id, i,
-					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
-				 0);
 	ck_assert_int_eq(backend_sim_create(&s, &b), 0);
 	p.budget_pages = 0;
 	p.sleep_ns = fake_sleep;
@@ -379,13 +392,7 @@ START_TEST(test_exec_torn_reading)
 	uint64_t i;
 	int id;
 
-	ck_assert_int_eq(sim_init(&s, 64), 0);
-	id = sim_vma_add(&s, vpn, nr);
-	ck_assert_int_ge(id, 0);
-	for (i = 0; i < nr; i++)
-		ck_assert_int_eq(sim_fault(&s, (uint32_t)id, i,
-					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
-				 0);
+	id = swapped_pair(&s, vpn, base);
 	ck_assert_int_eq(backend_sim_create(&s, &tb.sim), 0);
 	tb.torn = _i ? UINT32_MAX : 1;
 	p.budget_pages = 0;
