@@ -105,8 +105,9 @@ round() { # mode
 		--vm 3 --vm-bytes 4M --mmap 1 --mmap-bytes 8M \
 		--mremap 1 --mremap-bytes 8M --pagemove 1 --pagemove-bytes 8M \
 		--vm-rw 1 --vm-rw-bytes 8M --mmapfork 1 --fork 1 \
-		--userfaultfd 1 --userfaultfd-bytes 8M --malloc 1 \
-		--vm-addr 1 --tree 1 --mmapmany 1 >"$sng" 2>&1 &
+		--userfaultfd 1 --userfaultfd-bytes 8M \
+		--malloc 1 --malloc-bytes 16K --malloc-max 1024 \
+		--vm-addr 1 --tree 1 --tree-size 20000 --mmapmany 1 >"$sng" 2>&1 &
 	spid=$!
 	t0=$(date +%s)
 	calls=0 codes=''
