@@ -4,7 +4,7 @@
 
 Two watched processes of 8000 VMAs each keep faulting (many_vmas), so
 the observer's heat map holds some 16 000 entries of both; one exits.
-contigd must keep answering contigctl status within 2 s throughout.
+contigd must keep answering contigctl status within 5 s throughout.
 (Before the observer forgot exits in one walk of its maps, each deleted
 entry restarted the walk over the other process's entries: status went
 unanswered for over 20 s here.)  Then SIGTERM: exit 0, no sanitizer
@@ -76,8 +76,9 @@ def main():
             worst = max(worst, took)
             answered += st is not None
             time.sleep(0.2)
-        check(worst < 2.0, "status answered within %.2f s after the exit "
-              "(at most 2 s)" % worst)
+        # 0.1 s plain, up to 2 s under ASan on a busy 2-CPU host
+        check(worst < 5.0, "status answered within %.2f s after the exit "
+              "(at most 5 s)" % worst)
         check(answered > 0, "%d status answers after the exit" % answered)
         took, st = status(contigctl, d)
         check(st and st.get("watched") == 1,
