@@ -19,6 +19,8 @@ struct planner {
 	uint32_t *occupant; /* per window slot: our page sitting there */
 	uint8_t *done; /* bitmap over page indices */
 	struct plan *p;
+	uint64_t cap; /* room in p->ops */
+	bool full; /* an op found no room: the input broke an invariant */
 };
 
 static uint64_t target_of(const struct planner *pl, uint64_t i)
@@ -56,6 +58,10 @@ static void emit(struct planner *pl, uint64_t i, enum plan_kind kind)
 	struct plan *p = pl->p;
 
 	pl->done[i >> 3] |= 1u << (i & 7);
+	if (p->nr_ops == pl->cap) {
+		pl->full = true;
+		return;
+	}
 	p->ops[p->nr_ops].idx = (uint32_t)i;
 	p->ops[p->nr_ops].kind = kind;
 	p->nr_ops++;
@@ -131,10 +137,10 @@ static void plan_cycle(struct planner *pl, uint64_t i)
 	uint64_t j = i;
 
 	pl->p->cycles++;
-	for (;;) {
+	while (!pl->full) {
 		uint32_t next = pl->occupant[target_of(pl, j) - pl->ws];
 
-		if (next == i) {
+		if (next == i || next == NO_PAGE) {
 			/* j is put in place by the previous exchange */
 			pl->done[j >> 3] |= 1u << (j & 7);
 			return;
@@ -156,6 +162,7 @@ int plan_build(const struct frame_map *fm, const struct vma_pages *v,
 			      .p = out };
 	uint64_t span = a->win_end - a->win_start, i;
 	size_t bytes;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->start_vpn = v->start_vpn;
@@ -179,29 +186,42 @@ int plan_build(const struct frame_map *fm, const struct vma_pages *v,
 		return -ENOMEM;
 	}
 	out->peak_bytes = bytes;
+	pl.cap = a->misplaced;
 	memset(pl.occupant, 0xff, span * sizeof(*pl.occupant));
-	for (i = a->first; i <= a->last; i++) {
+	for (i = a->first; i <= a->last && !err; i++) {
 		uint64_t f = v->pfn[i];
 
-		if (f != CONTIG_PFN_NONE && f >= pl.ws && f < pl.we)
+		if (f != CONTIG_PFN_NONE && f >= pl.ws && f < pl.we) {
+			/*
+			 * Two pages on one frame: v was read while pages
+			 * moved (a frame freed and reused between two
+			 * pages' entries).  Every path and cycle below
+			 * rests on one page per frame.
+			 */
+			if (pl.occupant[f - pl.ws] != NO_PAGE)
+				err = -ESTALE;
 			pl.occupant[f - pl.ws] = (uint32_t)i;
+		}
 		out->misplaced += misplaced(&pl, i);
 	}
-	if (out->misplaced > a->misplaced) {
-		/* the anchor was computed for other contents of v */
-		free(pl.occupant);
-		free(pl.done);
-		plan_free(out);
-		return -EINVAL;
+	/* else the anchor was computed for other contents of v */
+	if (!err && out->misplaced > a->misplaced)
+		err = -EINVAL;
+	if (!err) {
+		plan_paths(&pl, a->last);
+		/* What is left are cycles. */
+		for (i = a->first; i <= a->last && !pl.full; i++)
+			if (misplaced(&pl, i) && !is_done(&pl, i))
+				plan_cycle(&pl, i);
+		/* cannot happen with one page per frame: never past ops[] */
+		if (pl.full)
+			err = -EINVAL;
 	}
-	plan_paths(&pl, a->last);
-	/* What is left are cycles. */
-	for (i = a->first; i <= a->last; i++)
-		if (misplaced(&pl, i) && !is_done(&pl, i))
-			plan_cycle(&pl, i);
 	free(pl.occupant);
 	free(pl.done);
-	return 0;
+	if (err)
+		plan_free(out);
+	return err;
 }
 
 void plan_free(struct plan *p)

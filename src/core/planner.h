@@ -53,7 +53,10 @@ static inline uint64_t plan_target(const struct plan *p,
 
 /*
  * Plan v towards anchor a (from anchor_select or anchor_evaluate).
- * Deterministic. 0 or -ENOMEM; -EINVAL if a does not fit v.
+ * Deterministic. 0 or -ENOMEM; -EINVAL if a does not fit v; -ESTALE
+ * when two present pages of v sit on one frame of the window: v is no
+ * consistent reading (a frame was freed and reused while pagemap was
+ * read), read it again.  Never more ops than a->misplaced.
  */
 int plan_build(const struct frame_map *fm, const struct vma_pages *v,
 	       const struct anchor *a, struct plan *out);

@@ -312,6 +312,11 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 			  " ops, %" PRIu64 " done, %" PRIu64
 			  " failed, %u plan(s), %.3f s",
 			  a, z, r.ops, r.done, r.failed, r.plans, r.seconds);
+		if (r.stale)
+			log_info("--once %d: 0x%" PRIx64 "-0x%" PRIx64
+				 ": %u of %u plan(s) refused: pages moved while"
+				 " pagemap was read",
+				 o->pid, a, z, r.stale, r.plans);
 		if (r.refused)
 			log_warnx(
 				"--once %d: 0x%" PRIx64 "-0x%" PRIx64

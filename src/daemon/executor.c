@@ -440,6 +440,9 @@ out:
  * the frame the page left, so a page the plan placed by that exchange is
  * not placed; and the kernel may migrate a page meanwhile.  A plan with
  * failed ops ends the pass: planning again would meet the same refusals.
+ * A reading the planner refuses (-ESTALE: the process freed a frame and
+ * reused it for another page while pagemap was read, so two pages show
+ * on one frame) is read again, within the same EXEC_MAX_PLANS.
  */
 static int place_range(struct run *rn)
 {
@@ -452,9 +455,15 @@ static int place_range(struct run *rn)
 		failed = rn->r->failed;
 		rn->r->plans++;
 		err = pass_plan(rn);
-		if (err || rn->r->plans >= EXEC_MAX_PLANS ||
-		    rn->r->ops == ops || rn->r->failed != failed)
+		if (err == -ESTALE) {
+			rn->r->stale++;
+			err = 0;
+		} else if (err || rn->r->ops == ops ||
+			   rn->r->failed != failed) {
 			return err;
+		}
+		if (rn->r->plans >= EXEC_MAX_PLANS)
+			return 0;
 		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn, rn->nr,
 					rn->pfn);
 		if (!err)

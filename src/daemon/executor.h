@@ -13,7 +13,9 @@
  *   -> ops failing with -EBUSY/-EAGAIN are retried with exponential
  *      backoff, then given up and counted
  *   -> placing: when every op succeeded but the range is not one run
- *      (a page moved meanwhile), read and plan again, EXEC_MAX_PLANS in all
+ *      (a page moved meanwhile), or the reading showed two pages on one
+ *      frame (torn by the process's own churn), read and plan again,
+ *      EXEC_MAX_PLANS in all
  *   -> metrics after.
  *
  * Target: BACKEND_CAP_PLACE, the range's present pages form one run;
@@ -73,6 +75,7 @@ struct exec_params {
 struct exec_result {
 	struct contig_metrics before, after;
 	unsigned int plans; /* plans made (placing backends) */
+	unsigned int stale; /* of them refused: pages moved while read */
 	uint64_t ops; /* ops planned, all plans */
 	uint64_t attempts; /* backend op attempts, retries included */
 	uint64_t done; /* ops the backend reported done */

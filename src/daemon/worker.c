@@ -284,6 +284,12 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 		err = exec_pass(w->b, j->pid, pc->start, pc->end, ep, &local,
 				&r);
 		atomic_store(&w->nr_claims, rt_count(w->claims));
+		if (r.stale)
+			log_info("pid %d: 0x%" PRIx64 "-0x%" PRIx64
+				 ": %u of %u plan(s) refused: pages moved while"
+				 " pagemap was read",
+				 (int)j->pid, pc->start, pc->end, r.stale,
+				 r.plans);
 		pthread_mutex_lock(&w->lock);
 		stats_add(w->stats, &local);
 		pthread_mutex_unlock(&w->lock);

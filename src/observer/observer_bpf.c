@@ -358,34 +358,54 @@ void obs_bpf_close(struct observer *o)
 	o->bpf = NULL;
 }
 
-/* Drop every map entry that belongs to tgid. */
-static void forget_tgid(struct obs_bpf *b, __u32 tgid)
-{
-	struct obs_heat_key key, next, *prev = NULL;
-	__u64 mk, mnext, *mprev = NULL;
-	__u32 owner;
+static long read_heat(struct obs_bpf *b);
 
-	bpf_map_delete_elem(b->watched_fd, &tgid);
-	bpf_map_delete_elem(b->last_fd, &tgid);
-	/* Deleting the current key restarts iteration; fine for small maps. */
-	while (!bpf_map_get_next_key(b->heat_fd, prev, &next)) {
-		if (next.tgid == tgid &&
-		    !bpf_map_delete_elem(b->heat_fd, &next)) {
-			prev = NULL;
-			continue;
-		}
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Drop every map entry of the n tgids (sorted here): one walk of each
+ * map, then the deletes.  Deleting the key a walk stands on restarts the
+ * walk, and a walk per deleted entry made the exit of a process with
+ * thousands of VMAs, or hundreds of exits at once, hold the main thread
+ * for tens of seconds.
+ */
+static void forget_tgids(struct obs_bpf *b, __u32 *tgids, size_t n)
+{
+	size_t max = bpf_map__max_entries(b->skel->maps.watched_mm), nr = 0;
+	__u64 *mm, key, next, *prev = NULL;
+	__u32 owner;
+	long heat, i;
+
+	if (!n)
+		return;
+	qsort(tgids, n, sizeof(*tgids), cmp_u32);
+	for (i = 0; i < (long)n; i++) {
+		bpf_map_delete_elem(b->watched_fd, &tgids[i]);
+		bpf_map_delete_elem(b->last_fd, &tgids[i]);
+	}
+	heat = read_heat(b);
+	for (i = 0; i < heat; i++)
+		if (bsearch(&b->keys[i].tgid, tgids, n, sizeof(*tgids),
+			    cmp_u32))
+			bpf_map_delete_elem(b->heat_fd, &b->keys[i]);
+	mm = malloc(max * sizeof(*mm));
+	if (!mm)
+		return;
+	while (nr < max && !bpf_map_get_next_key(b->mm_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(b->mm_fd, &next, &owner) &&
+		    bsearch(&owner, tgids, n, sizeof(*tgids), cmp_u32))
+			mm[nr++] = next;
 		key = next;
 		prev = &key;
 	}
-	while (!bpf_map_get_next_key(b->mm_fd, mprev, &mnext)) {
-		if (!bpf_map_lookup_elem(b->mm_fd, &mnext, &owner) &&
-		    owner == tgid && !bpf_map_delete_elem(b->mm_fd, &mnext)) {
-			mprev = NULL;
-			continue;
-		}
-		mk = mnext;
-		mprev = &mk;
-	}
+	for (i = 0; i < (long)nr; i++)
+		bpf_map_delete_elem(b->mm_fd, &mm[i]);
+	free(mm);
 }
 
 int obs_bpf_watch(struct observer *o, pid_t pid)
@@ -417,7 +437,9 @@ int obs_bpf_watch(struct observer *o, pid_t pid)
 
 int obs_bpf_unwatch(struct observer *o, pid_t pid)
 {
-	forget_tgid(o->bpf, (__u32)pid);
+	__u32 tgid = (__u32)pid;
+
+	forget_tgids(o->bpf, &tgid, 1);
 	return 0;
 }
 
@@ -496,7 +518,8 @@ int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 	const struct heat_entry *e;
 	__u32 slot = OBS_CNT_EVENTS_LOST;
 	__u64 lost, prev;
-	size_t i, n;
+	size_t i, n, nr_exited = 0;
+	__u32 *exited;
 	long nr;
 	int err;
 
@@ -521,15 +544,20 @@ int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 	/* Cold for a long time (far below one fault): forget it. */
 	heat_prune(&o->heat, now_ns, 1e-3, heat_gone, b);
 
-	/* Exits: the process is no longer watched. */
+	/* Exits: the processes are no longer watched. */
 	n = o->ev_nr;
+	exited = malloc((n ? n : 1) * sizeof(*exited));
+	if (!exited)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		ev = o->evq[i];
 		if (ev.type == OBSERVER_EV_EXIT) {
-			forget_tgid(b, (__u32)ev.pid);
+			exited[nr_exited++] = (__u32)ev.pid;
 			obs_forget_pid(o, ev.pid);
 		}
 	}
+	forget_tgids(b, exited, nr_exited);
+	free(exited);
 	if (!bpf_map_lookup_elem(b->counters_fd, &slot, &lost) &&
 	    lost != b->seen_lost) {
 		b->seen_lost = lost;

@@ -4,7 +4,7 @@
  * are counted, injected -EBUSY/-EAGAIN are retried with backoff and then
  * given up and counted, the budget makes it wait, and a plan whose
  * exchanges send occupants elsewhere (migration only) is followed by
- * another.
+ * another, and a torn reading of the frames is read again.
  */
 #include <check.h>
 #include <errno.h>
@@ -251,6 +251,25 @@ START_TEST(test_exec_too_big)
 END_TEST
 
 /*
+ * Eight pages at frames base.. of a 64-frame sim, pages 2 and 5 on each
+ * other's frame; the VMA's id.
+ */
+static int swapped_pair(struct sim *s, uint64_t vpn, uint64_t base)
+{
+	uint64_t i;
+	int id;
+
+	ck_assert_int_eq(sim_init(s, 64), 0);
+	id = sim_vma_add(s, vpn, 8);
+	ck_assert_int_ge(id, 0);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(sim_fault(s, (uint32_t)id, i,
+					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
+				 0);
+	return id;
+}
+
+/*
  * Eight pages in frames 32..39, except pages 2 and 5, which sit in each
  * other's frame: the plan is one exchange, which places both.  Without
  * the in-place exchange the occupant (page 5) goes to the highest free
@@ -267,14 +286,8 @@ START_TEST(test_exec_evict_anywhere)
 	uint64_t i;
 	int id;
 
-	ck_assert_int_eq(sim_init(&s, 64), 0);
+	id = swapped_pair(&s, vpn, base);
 	s.evict_anywhere = evict_anywhere;
-	id = sim_vma_add(&s, vpn, nr);
-	ck_assert_int_ge(id, 0);
-	for (i = 0; i < nr; i++)
-		ck_assert_int_eq(sim_fault(&s, (uint32_t)id, i,
-					   base + (i == 2 ? 5 : i == 5 ? 2 : i)),
-				 0);
 	ck_assert_int_eq(backend_sim_create(&s, &b), 0);
 	p.budget_pages = 0;
 	p.sleep_ns = fake_sleep;
@@ -305,6 +318,113 @@ START_TEST(test_exec_evict_anywhere)
 }
 END_TEST
 
+/*
+ * A backend whose full-range readings are torn, as pagemap is when the
+ * process frees a frame and faults another page into it while the read
+ * goes on: the last page shows on the first page's frame.  Everything
+ * else goes to the sim backend.
+ */
+struct torn_backend {
+	struct backend b;
+	struct backend *sim;
+	uint64_t nr; /* pages of a full-range reading */
+	unsigned int torn; /* readings left to tear */
+};
+
+static struct torn_backend *to_torn(struct backend *b)
+{
+	return (struct torn_backend *)b;
+}
+
+static int torn_info(struct backend *b, struct backend_info *out)
+{
+	return backend_info(to_torn(b)->sim, out);
+}
+
+static int torn_apply(struct backend *b, pid_t pid, struct backend_op *ops,
+		      size_t nr)
+{
+	return backend_apply(to_torn(b)->sim, pid, ops, nr);
+}
+
+static int torn_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
+			  uint64_t nr, uint64_t *pfn)
+{
+	struct torn_backend *tb = to_torn(b);
+	int err = backend_read_pfns(tb->sim, pid, start_vpn, nr, pfn);
+
+	if (!err && nr == tb->nr && tb->torn) {
+		tb->torn--;
+		pfn[nr - 1] = pfn[0];
+	}
+	return err;
+}
+
+static int torn_frame_map(struct backend *b, const struct frame_map **out)
+{
+	return to_torn(b)->sim->ops->frame_map(to_torn(b)->sim, out);
+}
+
+static const struct backend_ops torn_ops = {
+	.info = torn_info,
+	.apply = torn_apply,
+	.read_pfns = torn_read_pfns,
+	.frame_map = torn_frame_map,
+};
+
+/*
+ * Pages 2 and 5 of eight swapped, the rest in place, and readings torn
+ * (page 7 shown on page 0's frame): _i == 0 tears the first reading
+ * only, which the planner refuses and the second plan, on a fresh
+ * reading, puts right; _i == 1 tears them all: no op is sent, the pass
+ * ends short of its target after EXEC_MAX_PLANS refused plans.  Before
+ * the planner refused such readings it planned one op more than it had
+ * room for (page 0, in place, behind page 7's path) and wrote past its
+ * op array.
+ */
+START_TEST(test_exec_torn_reading)
+{
+	const uint64_t base = 32, vpn = 0x100, nr = 8;
+	struct exec_params p = EXEC_PARAMS_DEFAULT;
+	struct torn_backend tb = { .b = { .ops = &torn_ops }, .nr = nr };
+	struct exec_result r;
+	struct sim s;
+	uint64_t i;
+	int id;
+
+	id = swapped_pair(&s, vpn, base);
+	ck_assert_int_eq(backend_sim_create(&s, &tb.sim), 0);
+	tb.torn = _i ? UINT32_MAX : 1;
+	p.budget_pages = 0;
+	p.sleep_ns = fake_sleep;
+	ck_assert_int_eq(exec_pass(&tb.b, 1, vpn << CONTIG_PAGE_SHIFT,
+				   (vpn + nr) << CONTIG_PAGE_SHIFT, &p, NULL,
+				   &r),
+			 0);
+	if (_i) {
+		ck_assert_uint_eq(r.plans, EXEC_MAX_PLANS);
+		ck_assert_uint_eq(r.stale, EXEC_MAX_PLANS);
+		ck_assert_uint_eq(r.ops, 0);
+		ck_assert_int_eq(r.reached, 0);
+		ck_assert_uint_eq(sim_vma_pages(&s, (uint32_t)id)->pfn[2],
+				  base + 5);
+	} else {
+		ck_assert_uint_eq(r.plans, 2);
+		ck_assert_uint_eq(r.stale, 1);
+		ck_assert_uint_eq(r.ops, 1);
+		ck_assert_uint_eq(r.failed, 0);
+		ck_assert_int_eq(r.reached, 1);
+		for (i = 0; i < nr; i++)
+			ck_assert_uint_eq(
+				sim_vma_pages(&s, (uint32_t)id)->pfn[i],
+				base + i);
+	}
+	ck_assert_int_eq(sim_check(&s), 0);
+	backend_destroy(tb.sim);
+	sim_free(&s);
+}
+END_TEST
+
 Suite *test_executor_suite(void)
 {
 	Suite *s = suite_create("executor");
@@ -319,6 +439,7 @@ Suite *test_executor_suite(void)
 	tcase_add_test(tc, test_exec_budget);
 	tcase_add_test(tc, test_exec_bad_range);
 	tcase_add_loop_test(tc, test_exec_evict_anywhere, 0, 2);
+	tcase_add_loop_test(tc, test_exec_torn_reading, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "anchor.h"
 #include "metrics.h"
@@ -165,6 +166,91 @@ START_TEST(test_plan_rotation)
 }
 END_TEST
 
+/*
+ * pagemap read while the process runs: a frame freed by one page and
+ * reused by a later one shows up twice.  Such a reading is refused
+ * (-ESTALE) before any op is written; before that check an in-place
+ * page holding a copy of a misplaced page's frame was emitted as one op
+ * more than the plan had room for.
+ */
+START_TEST(test_plan_torn_reading)
+{
+	static const uint64_t torn[][4] = {
+		{ 100, 100, 50, 51 }, /* page 0 in place, page 1 stale */
+		{ 50, 101, 101, 51 }, /* page 1 in place, page 2 stale */
+		{ 102, 102, 102, 102 }, /* all on one frame */
+		{ 103, 102, 103, 100 }, /* a cycle with a stale member */
+	};
+	uint64_t pfn[4];
+	struct vma_pages v = { 0x200, 4, pfn };
+	struct range_tree *rt = rt_create();
+	struct frame_map fm;
+	struct anchor a;
+	struct plan pl;
+	uint64_t f;
+
+	memcpy(pfn, torn[_i], sizeof(pfn));
+	ck_assert_int_eq(frame_map_init(&fm, 256), 0);
+	for (f = 0; f < 256; f++)
+		fm.state[f] = f == 101 ? FRAME_FREE : FRAME_MOVABLE;
+	ck_assert_int_eq(frame_map_index(&fm), 0);
+	ck_assert_int_eq(anchor_evaluate(&fm, rt, &v, 100, &a), 0);
+	ck_assert_int_eq(plan_build(&fm, &v, &a, &pl), -ESTALE);
+	ck_assert_ptr_null(pl.ops);
+	ck_assert_uint_eq(pl.nr_ops, 0);
+	frame_map_free(&fm);
+	rt_destroy(rt);
+}
+END_TEST
+
+/*
+ * Random readings with frames repeated: refused when a repeat falls in
+ * the window; otherwise planned, never more ops than misplaced pages.
+ */
+START_TEST(test_plan_torn_random)
+{
+	uint64_t seed = 0x70e40000u + _i, pfn[64], f, ws, i, j;
+	struct vma_pages v = { 0x1000, 64, pfn };
+	struct range_tree *rt = rt_create();
+	struct frame_map fm;
+	struct anchor a;
+	struct plan pl;
+	uint16_t seen[256] = { 0 };
+	bool repeat = false;
+	int err;
+
+	ck_assert_int_eq(frame_map_init(&fm, 256), 0);
+	for (f = 0; f < 256; f++)
+		fm.state[f] = rnd(&seed, 4) ? FRAME_MOVABLE : FRAME_FREE;
+	ck_assert_int_eq(frame_map_index(&fm), 0);
+	for (i = 0; i < 64; i++)
+		pfn[i] = rnd(&seed, 8) ? 64 + rnd(&seed, 128) : CONTIG_PFN_NONE;
+	pfn[0] = 64 + rnd(&seed, 64);
+	pfn[63] = 64 + rnd(&seed, 128);
+	ws = 64 + rnd(&seed, 64);
+	ck_assert_int_eq(anchor_evaluate(&fm, rt, &v, ws, &a), 0);
+	for (i = 0; i < 64; i++) {
+		if (pfn[i] == CONTIG_PFN_NONE || pfn[i] < a.win_start ||
+		    pfn[i] >= a.win_end)
+			continue;
+		repeat |= seen[pfn[i]]++ > 0;
+	}
+	err = plan_build(&fm, &v, &a, &pl);
+	if (repeat) {
+		ck_assert_int_eq(err, -ESTALE);
+	} else {
+		ck_assert_int_eq(err, 0);
+		ck_assert_uint_le(pl.nr_ops, a.misplaced);
+		for (i = 0; i < pl.nr_ops; i++)
+			for (j = i + 1; j < pl.nr_ops; j++)
+				ck_assert_uint_ne(pl.ops[i].idx, pl.ops[j].idx);
+	}
+	plan_free(&pl);
+	frame_map_free(&fm);
+	rt_destroy(rt);
+}
+END_TEST
+
 /* Ops against the simulator's error codes. */
 START_TEST(test_sim_errors)
 {
@@ -203,6 +289,8 @@ Suite *test_planner_suite(void)
 	tcase_add_loop_test(tc, test_plan_random_machines, 0, 120);
 	tcase_add_test(tc, test_plan_cycles);
 	tcase_add_loop_test(tc, test_plan_rotation, 0, 6);
+	tcase_add_loop_test(tc, test_plan_torn_reading, 0, 4);
+	tcase_add_loop_test(tc, test_plan_torn_random, 0, 400);
 	tcase_add_test(tc, test_sim_errors);
 	suite_add_tcase(s, tc);
 	return s;
