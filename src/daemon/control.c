@@ -10,6 +10,7 @@
  * client_timeout_ms once more than half the slots are taken.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,9 +210,11 @@ static void vma_state(const struct proc *p, struct contig_show_vma *v)
 }
 
 static void handle_show(struct daemon *d, size_t slot,
-			const struct proto_request *rq, pid_t pid)
+			const struct proto_request *rq, const struct target *t)
 {
 	struct vma_list maps = { 0 };
+	pid_t pid = t->pid;
+	char msg[120];
 	struct contig_rep_show *r;
 	bool truncated = false;
 	size_t i, len;
@@ -220,10 +223,15 @@ static void handle_show(struct daemon *d, size_t slot,
 
 	err = maps_read(d->opts.proc_root, pid, &maps);
 	if (err) {
-		char msg[120];
-
 		snprintf(msg, sizeof(msg), "reading the maps of pid %d: %s",
 			 (int)pid, strerror(-err));
+		reply_error(d, slot, rq->type, rq->seq, -err, msg);
+		return;
+	}
+	/* Read after the check: still the image the caller was checked on? */
+	err = target_check(t, msg, sizeof(msg));
+	if (err) {
+		vma_list_free(&maps);
 		reply_error(d, slot, rq->type, rq->seq, -err, msg);
 		return;
 	}
@@ -284,8 +292,9 @@ static int range_check(struct daemon *d, pid_t pid, uint64_t start,
 }
 
 static void handle_range(struct daemon *d, size_t slot,
-			 const struct proto_request *rq, pid_t pid)
+			 const struct proto_request *rq, struct target *t)
 {
+	pid_t pid = t->pid;
 	struct client *c = &d->clients[slot];
 	uint32_t mode = rq->flags & CONTIG_HINT_MODE_MASK;
 	bool wait = rq->flags & CONTIG_REQ_WAIT, joined;
@@ -325,14 +334,23 @@ static void handle_range(struct daemon *d, size_t slot,
 			    "out of memory");
 		return;
 	}
-	policy_watch_exit(d, pid);
+	if (procs_watched(&d->procs) < CONTROL_WATCH_MAX)
+		policy_watch_exit(d, pid);
 	if (mode == CONTIG_HINT_NEVER && rq->type == CONTIG_MSG_HINT) {
 		reply_error(d, slot, rq->type, rq->seq, 0, "excluded");
 		return;
 	}
-	err = queue_push(&d->q, pid, rq->start, rq->end, prio, &j, &joined);
+	err = queue_push_target(&d->q, t, c->peer.uid, rq->start, rq->end,
+				prio, &j, &joined);
+	if (err == -EDQUOT)
+		snprintf(msg, sizeof(msg),
+			 "uid %u has %d requests (%d CONTIG_NOW) in the queue: the per-user limit",
+			 (unsigned int)c->peer.uid, QUEUE_UID_MAX,
+			 QUEUE_UID_NOW_MAX);
 	if (err) {
-		reply_error(d, slot, rq->type, rq->seq, -err,
+		reply_error(d, slot, rq->type, rq->seq,
+			    err == -ENOMEM ? ENOMEM : EAGAIN,
+			    err == -EDQUOT ? msg :
 			    err == -EAGAIN ? "the queue is full" :
 					     "out of memory");
 		return;
@@ -357,10 +375,11 @@ static void handle_range(struct daemon *d, size_t slot,
 }
 
 static void dispatch(struct daemon *d, size_t slot,
-		     const struct proto_request *rq)
+		     const struct proto_request *rq, int *proof)
 {
 	struct client *c = &d->clients[slot];
 	pid_t pid = rq->pid ? rq->pid : c->peer.pid;
+	struct target t;
 	char msg[120];
 	int err;
 
@@ -368,22 +387,22 @@ static void dispatch(struct daemon *d, size_t slot,
 		handle_status(d, slot, rq);
 		return;
 	}
-	err = access_check(d->opts.proc_root, &c->peer, pid, msg, sizeof(msg));
+	err = target_bind(d->opts.proc_root, pid, *proof, &t, msg, sizeof(msg));
 	if (err) {
 		if (err == -EPERM)
-			log_info("refused pid %d (uid %u): %s",
-				 (int)c->peer.pid, (unsigned int)c->peer.uid,
-				 msg);
+			control_log_refusal(d, slot, msg);
 		reply_error(d, slot, rq->type, rq->seq, -err, msg);
 		return;
 	}
+	*proof = -1; /* t owns it now */
 	if (rq->type == CONTIG_MSG_SHOW)
-		handle_show(d, slot, rq, pid);
+		handle_show(d, slot, rq, &t);
 	else if (d->stopping)
 		reply_error(d, slot, rq->type, rq->seq, EAGAIN,
 			    "contigd is shutting down");
 	else
-		handle_range(d, slot, rq, pid);
+		handle_range(d, slot, rq, &t);
+	target_release(&t); /* unless a new job took it over */
 }
 
 static const char *decode_error(int err)
@@ -400,19 +419,41 @@ static const char *decode_error(int err)
 	}
 }
 
-void control_readable(struct daemon *d, size_t slot)
+/*
+ * The descriptors passed with a packet: the first is kept in *proof (the
+ * target's pagemap), any others are closed at once.
+ */
+static void take_fds(struct msghdr *mh, int *proof)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t i, nr;
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nr = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nr; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (*proof < 0)
+				*proof = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* One packet of n bytes (n <= 0: gone), with *proof passed along. */
+static void control_request(struct daemon *d, size_t slot,
+			    const unsigned char *buf, ssize_t n,
+			    const struct msghdr *mh, int *proof)
 {
 	struct client *c = &d->clients[slot];
-	unsigned char buf[CONTIG_PROTO_MAX_REQUEST + 1];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct proto_request rq;
-	ssize_t n;
 	int err;
 
-	n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
 	if (n <= 0) {
 		/* Gone: a job it waited for runs on, unanswered. */
 		close_client(d, slot);
@@ -420,14 +461,12 @@ void control_readable(struct daemon *d, size_t slot)
 	}
 	c->last_active_ns = daemon_now_ns();
 	err = proto_decode_request(buf, (size_t)n,
-				   (mh.msg_flags & MSG_TRUNC) ||
+				   (mh->msg_flags & MSG_TRUNC) ||
 					   n > CONTIG_PROTO_MAX_REQUEST,
 				   &rq);
 	if (err) {
 		if (!c->complained)
-			log_warnx("client pid %d (uid %u): %s (%zd bytes)",
-				  (int)c->peer.pid, (unsigned int)c->peer.uid,
-				  decode_error(err), n);
+			control_log_refusal(d, slot, decode_error(err));
 		c->complained = true;
 		reply_error(d, slot, rq.type, rq.seq, -err, decode_error(err));
 		return;
@@ -437,46 +476,175 @@ void control_readable(struct daemon *d, size_t slot)
 			    "one request at a time on a connection");
 		return;
 	}
-	dispatch(d, slot, &rq);
+	dispatch(d, slot, &rq, proof);
+}
+
+void control_readable(struct daemon *d, size_t slot)
+{
+	struct client *c = &d->clients[slot];
+	unsigned char buf[CONTIG_PROTO_MAX_REQUEST + 1];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(CONTROL_MAX_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	int proof = -1;
+	ssize_t n;
+
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		take_fds(&mh, &proof);
+	control_request(d, slot, buf, n, &mh, &proof);
+	if (proof >= 0)
+		close(proof);
+}
+
+/*
+ * Out of descriptors: accept with the one kept spare and close at once,
+ * so that the pending connection leaves the backlog (a level-triggered
+ * listener would wake us again and again for it), then keep a spare again.
+ */
+static bool shed_one(struct daemon *d, int err)
+{
+	struct epoll_event ev = { .events = 0,
+				  .data.u64 = TAG(TAG_LISTEN, 0) };
+	uint64_t suppressed = 0;
+	int fd;
+
+	if (d->spare_fd >= 0) {
+		close(d->spare_fd);
+		d->spare_fd = -1;
+	}
+	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && !d->listen_paused) {
+		/* Not even that: stop listening until the next tick. */
+		epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->listen_fd, &ev);
+		d->listen_paused = true;
+	}
+	pthread_mutex_lock(&d->w.lock);
+	d->st.clients_refused++;
+	pthread_mutex_unlock(&d->w.lock);
+	if (ratelimit_pass(NULL, &d->log_rl, (uid_t)-1, daemon_now_ns(),
+			   &suppressed))
+		log_warnx("accept: %s: connection dropped (%" PRIu64
+			  " more not logged)",
+			  strerror(err), suppressed);
+	return fd >= 0;
+}
+
+/* Refuse a connection: one EBUSY error packet (seq 0), then close. */
+static void refuse_busy(struct daemon *d, int fd, uid_t uid, const char *why)
+{
+	struct contig_reply_hdr r;
+	uint64_t suppressed = 0;
+
+	memset(&r, 0, sizeof(r));
+	proto_reply_init(&r, 0, 0, sizeof(r), 0, EBUSY, "%s", why);
+	if (send(fd, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("refusing a connection: %s", strerror(errno));
+	close(fd);
+	pthread_mutex_lock(&d->w.lock);
+	d->st.clients_refused++;
+	pthread_mutex_unlock(&d->w.lock);
+	if (ratelimit_pass(NULL, &d->log_rl, uid, daemon_now_ns(), &suppressed))
+		log_warnx("uid %u: %s: connection refused (%" PRIu64
+			  " more not logged)",
+			  (unsigned int)uid, why, suppressed);
+}
+
+/*
+ * A free slot for a peer of uid, or NULL with the reason in why: the
+ * last CONTROL_ROOT_SLOTS slots are for uid 0, and no other uid holds
+ * more than a quarter of the slots.
+ */
+static struct client *free_slot(struct daemon *d, uid_t uid, size_t *slot,
+				char *why, size_t size)
+{
+	size_t i, mine = 0, cap = d->nr_slots / 4 ? d->nr_slots / 4 : 1;
+	struct client *c = NULL;
+
+	for (i = 0; i < d->nr_slots; i++) {
+		if (d->clients[i].fd < 0 && !c) {
+			c = &d->clients[i];
+			*slot = i;
+		} else if (d->clients[i].fd >= 0 &&
+			   d->clients[i].peer.uid == uid) {
+			mine++;
+		}
+	}
+	if (!c) {
+		snprintf(why, size, "all %zu connection slots busy",
+			 d->nr_slots);
+		return NULL;
+	}
+	if (uid == 0)
+		return c;
+	if (d->nr_clients + CONTROL_ROOT_SLOTS >= d->nr_slots) {
+		snprintf(why, size,
+			 "all %zu connection slots busy (the last kept for root)",
+			 d->nr_slots);
+		return NULL;
+	}
+	if (mine >= cap) {
+		snprintf(why, size, "uid %u holds %zu connections: the limit",
+			 (unsigned int)uid, mine);
+		return NULL;
+	}
+	return c;
 }
 
 void control_accept(struct daemon *d)
 {
 	for (;;) {
 		struct epoll_event ev = { .events = EPOLLIN };
-		struct client *c = NULL;
+		struct client *c;
+		struct peer peer;
+		char why[96];
 		size_t slot;
 		int fd;
 
 		fd = accept4(d->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+			       errno == ENOBUFS || errno == ENOMEM)) {
+			if (shed_one(d, errno))
+				continue;
+			return;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("accept");
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
 			return;
 		}
-		for (slot = 0; slot < d->nr_slots; slot++)
-			if (d->clients[slot].fd < 0) {
-				c = &d->clients[slot];
-				break;
-			}
-		if (!c || d->stopping) {
-			pthread_mutex_lock(&d->w.lock);
-			if (!d->st.clients_refused++)
-				log_warnx(
-					"more than %zu clients: refusing connections",
-					d->nr_slots);
-			pthread_mutex_unlock(&d->w.lock);
+		if (access_peer(fd, &peer)) {
 			close(fd);
+			continue;
+		}
+		c = d->stopping ? NULL :
+				  free_slot(d, peer.uid, &slot, why, sizeof(why));
+		if (!c) {
+			refuse_busy(d, fd, peer.uid,
+				    d->stopping ? "contigd is shutting down" :
+						  why);
 			continue;
 		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
+		c->peer = peer;
 		c->gen = ++d->next_gen;
 		c->last_active_ns = daemon_now_ns();
-		if (access_peer(fd, d->opts.proc_root, &c->peer))
-			c->peer.pid = -1; /* no identity: may only ask status */
 		ev.data.u64 = TAG(TAG_CLIENT, slot);
 		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			log_warn("epoll_ctl");
@@ -486,6 +654,25 @@ void control_accept(struct daemon *d)
 		}
 		d->nr_clients++;
 	}
+}
+
+/* A refused or malformed request, logged within the rate limits. */
+void control_log_refusal(struct daemon *d, size_t slot, const char *msg)
+{
+	struct client *c = &d->clients[slot];
+	uint64_t suppressed = 0;
+
+	if (!ratelimit_pass(&c->rl, &d->log_rl, c->peer.uid, daemon_now_ns(),
+			    &suppressed))
+		return;
+	if (suppressed)
+		log_info("client pid %d (uid %u): %s (%" PRIu64
+			 " earlier lines of uid %u suppressed)",
+			 (int)c->peer.pid, (unsigned int)c->peer.uid, msg,
+			 suppressed, (unsigned int)c->peer.uid);
+	else
+		log_info("client pid %d (uid %u): %s", (int)c->peer.pid,
+			 (unsigned int)c->peer.uid, msg);
 }
 
 void control_jobs_done(struct daemon *d, struct job *done)
@@ -535,8 +722,14 @@ void control_progress(struct daemon *d)
 
 void control_tick(struct daemon *d, uint64_t now)
 {
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = TAG(TAG_LISTEN, 0) };
 	uint64_t idle = d->cfg.client_timeout_ms * 1000000u;
 	size_t slot;
+
+	if (d->listen_paused &&
+	    !epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->listen_fd, &ev))
+		d->listen_paused = false;
 
 	for (slot = 0; slot < d->nr_slots; slot++) {
 		struct client *c = &d->clients[slot];
@@ -568,7 +761,7 @@ void control_close_all(struct daemon *d)
 	if (d->listen_fd >= 0) {
 		close(d->listen_fd);
 		d->listen_fd = -1;
-		unlink(d->socket_path);
+		unlinkat(d->run_fd, CONTIG_SOCKET_NAME, 0);
 	}
 }
 
@@ -576,9 +769,9 @@ static int socket_addr(const struct daemon *d, struct sockaddr_un *sa)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (strlen(d->socket_path) >= sizeof(sa->sun_path))
+	if (strlen(d->bind_path) >= sizeof(sa->sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, d->socket_path);
+	strcpy(sa->sun_path, d->bind_path);
 	return 0;
 }
 
@@ -603,6 +796,7 @@ int control_listen(struct daemon *d)
 	struct epoll_event ev = { .events = EPOLLIN,
 				  .data.u64 = TAG(TAG_LISTEN, 0) };
 	struct sockaddr_un sa;
+	mode_t mask;
 	int fd, err;
 
 	err = socket_addr(d, &sa);
@@ -610,14 +804,22 @@ int control_listen(struct daemon *d)
 		return err;
 	if (control_socket_busy(d))
 		return -EADDRINUSE;
-	unlink(d->socket_path); /* stale, from a daemon that died */
+	/* stale, from a daemon that died; never a name outside the dir */
+	unlinkat(d->run_fd, CONTIG_SOCKET_NAME, 0);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(d->socket_path, 0666) || listen(fd, 64) ||
+	/*
+	 * Mode 0666 from the umask at bind() (the socket is created with
+	 * 0777 & ~umask): no chmod by name afterwards, which would follow a
+	 * symlink put in its place.
+	 */
+	mask = umask(0111);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(mask);
+	if (err || listen(fd, 64) ||
 	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		err = -errno;
+		err = err ? err : -errno;
 		close(fd);
 		return err;
 	}

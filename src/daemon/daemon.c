@@ -11,6 +11,7 @@
  * get their replies, the stats file is written a last time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "exit_codes.h"
 #include "log.h"
 #include "privs.h"
+#include "rundir.h"
 #include "sd_notify.h"
 
 /* The main loop's tick: timeouts, observer polls, stats, watchdog. */
@@ -353,6 +355,7 @@ static int setup_paths(struct daemon *d)
 {
 	const char *rd = d->opts.runtime_dir ? d->opts.runtime_dir :
 					       d->cfg.runtime_dir;
+	char msg[PATH_MAX + 200];
 
 	if (snprintf(d->runtime_dir, sizeof(d->runtime_dir), "%s", rd) >=
 		    (int)sizeof(d->runtime_dir) ||
@@ -370,11 +373,13 @@ static int setup_paths(struct daemon *d)
 			    CONFIG_STATS_NAME) >= (int)sizeof(d->stats_path)) {
 		return -ENAMETOOLONG;
 	}
-	if (mkdir(rd, 0755) && errno != EEXIST) {
-		log_warn("creating runtime directory %s", rd);
-		return -errno;
+	d->run_fd = rundir_open(rd, msg, sizeof(msg));
+	if (d->run_fd < 0) {
+		log_warnx("%s", msg);
+		return d->run_fd;
 	}
-	return 0;
+	return rundir_path(d->run_fd, CONTIG_SOCKET_NAME, d->bind_path,
+			   sizeof(d->bind_path));
 }
 
 /*
@@ -439,6 +444,11 @@ static void teardown(struct daemon *d)
 		close(d->sigfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
+	if (d->run_fd >= 0)
+		close(d->run_fd);
+	d->spare_fd = d->run_fd = -1;
 	config_free(&d->cfg);
 }
 
@@ -503,6 +513,7 @@ static int setup(struct daemon *d)
 	if (err)
 		return err == -EADDRINUSE ? CONTIGD_EXIT_RUNNING :
 					    CONTIGD_EXIT_FAIL;
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (drop_privs(d))
 		return CONTIGD_EXIT_FAIL;
 	if (sd_watchdog_interval(&d->watchdog_usec) < 0)
@@ -517,6 +528,7 @@ int daemon_run(const struct daemon_opts *opts)
 
 	d.opts = *opts;
 	d.epfd = d.sigfd = d.timerfd = d.listen_fd = -1;
+	d.run_fd = d.spare_fd = -1;
 	config_defaults(&d.cfg);
 	d.started_ns = daemon_now_ns();
 	ret = setup(&d);
@@ -538,7 +550,7 @@ int daemon_run(const struct daemon_opts *opts)
 		epoll_ctl(d.epfd, EPOLL_CTL_DEL, d.listen_fd, NULL);
 		close(d.listen_fd);
 		d.listen_fd = -1;
-		unlink(d.socket_path);
+		unlinkat(d.run_fd, CONTIG_SOCKET_NAME, 0);
 	}
 	worker_stop(&d.w);
 	control_jobs_done(&d, queue_take_done(&d.q));

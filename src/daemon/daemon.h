@@ -23,6 +23,7 @@
 #include "observer.h"
 #include "procs.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -52,7 +53,15 @@ struct client {
 	uint64_t deadline_ns; /* 0: none */
 	uint64_t progress_gen;
 	bool complained; /* a malformed request was logged once */
+	struct ratelimit rl; /* of the log lines it causes */
 };
+
+/* Descriptors taken from one packet; more are closed unread. */
+#define CONTROL_MAX_FDS 4
+/* Connection slots only uid 0 may take (its status always answers). */
+#define CONTROL_ROOT_SLOTS 1
+/* Exit watches (pidfds) for targets; beyond, the worker notices exits. */
+#define CONTROL_WATCH_MAX 256
 
 struct daemon_opts {
 	const char *config_path; /* NULL: CONFIG_FILE_DEFAULT, may be absent */
@@ -69,7 +78,9 @@ struct daemon {
 	struct daemon_opts opts;
 	struct contigd_config cfg;
 	char runtime_dir[PATH_MAX];
-	char socket_path[PATH_MAX];
+	char socket_path[PATH_MAX]; /* for messages */
+	char bind_path[64]; /* /proc/self/fd/<run_fd>/contigd.sock */
+	int run_fd; /* the runtime directory (rundir.h) */
 	char stats_path[PATH_MAX];
 
 	struct backend *backend;
@@ -87,6 +98,9 @@ struct daemon {
 	struct client *clients; /* cfg.max_clients slots at start-up */
 	size_t nr_slots, nr_clients;
 	uint64_t next_gen;
+	int spare_fd; /* kept for accept() at EMFILE; -1: none */
+	bool listen_paused; /* out of descriptors: re-armed by the tick */
+	struct ratelimit_uids log_rl; /* client-caused log lines, per uid */
 
 	uint64_t started_ns;
 	uint64_t next_stats_ns, next_scan_ns, next_watchdog_ns;
@@ -112,6 +126,8 @@ void control_progress(struct daemon *d);
 /* Timeouts of waits and idle connections. */
 void control_tick(struct daemon *d, uint64_t now);
 void control_close_all(struct daemon *d);
+/* Log a refused or malformed request of the client in slot, rate-limited. */
+void control_log_refusal(struct daemon *d, size_t slot, const char *msg);
 
 /* policy.c */
 void policy_tick(struct daemon *d, uint64_t now);

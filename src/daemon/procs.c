@@ -77,6 +77,17 @@ struct proc *procs_get(struct procs *ps, pid_t pid, bool create)
 	return p;
 }
 
+size_t procs_watched(struct procs *ps)
+{
+	size_t i, n = 0;
+
+	procs_lock(ps);
+	for (i = 0; i < ps->nr; i++)
+		n += ps->p[i]->pidfd >= 0;
+	procs_unlock(ps);
+	return n;
+}
+
 int procs_never_add(struct proc *p, uint64_t start, uint64_t end)
 {
 	size_t i;

@@ -60,6 +60,9 @@ void procs_unlock(struct procs *ps);
 /* The entry of pid, or NULL; with create, a new one (NULL: no memory). */
 struct proc *procs_get(struct procs *ps, pid_t pid, bool create);
 
+/* Entries with an exit watch (pidfd >= 0); takes the lock. */
+size_t procs_watched(struct procs *ps);
+
 /* Exclude [start, end) of p from observer-driven work. 0 or -ENOMEM. */
 int procs_never_add(struct proc *p, uint64_t start, uint64_t end);
 /* Does [start, end) overlap an excluded range of p? */

@@ -28,6 +28,7 @@ struct job_ctx {
 	uint64_t ops_done_before;
 	uint32_t piece, pieces;
 	uint64_t last_ns;
+	bool changed; /* the target exec'd or exited: res->message says */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -153,11 +154,29 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 		       c->ops_before + total, c->piece, c->pieces);
 }
 
+/*
+ * The job's target is what it was bound to? Otherwise the job ends with
+ * the reason in its result, and what it learnt is not reported.
+ */
+static bool target_changed(struct job_ctx *c)
+{
+	struct job_result *res = &c->j->res;
+
+	if (c->changed)
+		return true;
+	if (!target_check(&c->j->tgt, res->message, sizeof(res->message)))
+		return false;
+	res->error = ESRCH;
+	c->changed = true;
+	return true;
+}
+
+/* Between two batches of page operations: shutting down, or changed. */
 static int on_cancelled(void *arg)
 {
 	struct job_ctx *c = arg;
 
-	return atomic_load(&c->w->cancel);
+	return atomic_load(&c->w->cancel) || target_changed(c);
 }
 
 struct piece {
@@ -304,6 +323,8 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	}
 	r.before = before;
 	piece_end(w, j, pc, err, &r);
+	if (target_changed(c))
+		return false;
 	switch (err) {
 	case 0:
 		res->pieces++;
@@ -366,6 +387,8 @@ void worker_run_job(struct worker *w, struct job *j)
 	ep.proc_root = w->proc_root;
 
 	worker_housekeeping(w);
+	if (target_changed(&c))
+		goto out;
 	err = read_vmas(w, j->pid, &maps);
 	prune_pid(w, j->pid, &maps, err);
 	if (err) {
@@ -402,6 +425,12 @@ void worker_run_job(struct worker *w, struct job *j)
 	if (j->res.error == ESRCH)
 		prune_pid(w, j->pid, NULL, -ESRCH);
 out:
+	if (c.changed) {
+		/* Nothing learnt of the new image goes back to the caller. */
+		memset(&j->res.before, 0, sizeof(j->res.before));
+		memset(&j->res.after, 0, sizeof(j->res.after));
+		j->res.verified = 0;
+	}
 	if (j->res.error)
 		j->res.reached = false;
 	j->res.duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
