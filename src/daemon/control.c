@@ -65,6 +65,8 @@ static void close_client(struct daemon *d, size_t slot)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	d->nr_clients--;
+	if (d->spare_fd < 0)
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 /* Send one packet; a client that cannot take it is disconnected. */
@@ -334,7 +336,7 @@ static void handle_range(struct daemon *d, size_t slot,
 			    "out of memory");
 		return;
 	}
-	if (procs_watched(&d->procs) < CONTROL_WATCH_MAX)
+	if (procs_watched(&d->procs) < d->watch_max)
 		policy_watch_exit(d, pid);
 	if (mode == CONTIG_HINT_NEVER && rq->type == CONTIG_MSG_HINT) {
 		reply_error(d, slot, rq->type, rq->seq, 0, "excluded");
@@ -506,39 +508,36 @@ void control_readable(struct daemon *d, size_t slot)
 }
 
 /*
- * Out of descriptors: accept with the one kept spare and close at once,
- * so that the pending connection leaves the backlog (a level-triggered
- * listener would wake us again and again for it), then keep a spare again.
+ * Out of descriptors (err): accept with the descriptor kept spare, so
+ * that the pending connection leaves the backlog (a level-triggered
+ * listener would wake us for it again and again) and is served or told
+ * EBUSY like any other. The spare is taken again once it is closed. With
+ * no spare either, stop listening until the next tick. The connection,
+ * or -1.
  */
-static bool shed_one(struct daemon *d, int err)
+static int accept_spare(struct daemon *d, int err)
 {
 	struct epoll_event ev = { .events = 0,
 				  .data.u64 = TAG(TAG_LISTEN, 0) };
 	uint64_t suppressed = 0;
-	int fd;
+	int fd = -1;
 
 	if (d->spare_fd >= 0) {
 		close(d->spare_fd);
 		d->spare_fd = -1;
+		fd = accept4(d->listen_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	}
-	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ratelimit_pass(NULL, &d->log_rl, (uid_t)-1, daemon_now_ns(),
+			   &suppressed))
+		log_warnx("accept: %s: %s", strerror(err),
+			  fd >= 0 ? "served with the spare descriptor" :
+				    "not listening for a second");
 	if (fd < 0 && !d->listen_paused) {
-		/* Not even that: stop listening until the next tick. */
 		epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->listen_fd, &ev);
 		d->listen_paused = true;
 	}
-	pthread_mutex_lock(&d->w.lock);
-	d->st.clients_refused++;
-	pthread_mutex_unlock(&d->w.lock);
-	if (ratelimit_pass(NULL, &d->log_rl, (uid_t)-1, daemon_now_ns(),
-			   &suppressed))
-		log_warnx("accept: %s: connection dropped (%" PRIu64
-			  " more not logged)",
-			  strerror(err), suppressed);
-	return fd >= 0;
+	return fd;
 }
 
 /* Refuse a connection: one EBUSY error packet (seq 0), then close. */
@@ -556,9 +555,8 @@ static void refuse_busy(struct daemon *d, int fd, uid_t uid, const char *why)
 	d->st.clients_refused++;
 	pthread_mutex_unlock(&d->w.lock);
 	if (ratelimit_pass(NULL, &d->log_rl, uid, daemon_now_ns(), &suppressed))
-		log_warnx("uid %u: %s: connection refused (%" PRIu64
-			  " more not logged)",
-			  (unsigned int)uid, why, suppressed);
+		log_warnx("uid %u: connection refused: %s", (unsigned int)uid,
+			  why);
 }
 
 /*
@@ -616,9 +614,9 @@ void control_accept(struct daemon *d)
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
 			       errno == ENOBUFS || errno == ENOMEM)) {
-			if (shed_one(d, errno))
-				continue;
-			return;
+			fd = accept_spare(d, errno);
+			if (fd < 0)
+				return;
 		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
@@ -727,6 +725,16 @@ void control_tick(struct daemon *d, uint64_t now)
 	uint64_t idle = d->cfg.client_timeout_ms * 1000000u;
 	size_t slot;
 
+	size_t pos = 0;
+	uint64_t n;
+	uid_t uid;
+
+	while (ratelimit_next_summary(&d->log_rl, now, &pos, &uid, &n))
+		log_info("uid %u: %" PRIu64 " log lines suppressed (more than %d in %llu s)",
+			 (unsigned int)uid, n, RATELIMIT_BURST,
+			 RATELIMIT_WINDOW_NS / 1000000000ull);
+	if (d->spare_fd < 0)
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (d->listen_paused &&
 	    !epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->listen_fd, &ev))
 		d->listen_paused = false;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -420,6 +421,26 @@ static int drop_privs(const struct daemon *d)
 	return ret;
 }
 
+/*
+ * Exit watches allowed: CONTROL_WATCH_MAX, and no more than an eighth of
+ * the descriptors (after raising the soft limit to the hard one).
+ */
+static size_t watch_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 16;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 8 > CONTROL_WATCH_MAX)
+		return CONTROL_WATCH_MAX;
+	return (size_t)rl.rlim_cur / 8;
+}
+
 static void teardown(struct daemon *d)
 {
 	size_t i;
@@ -514,6 +535,7 @@ static int setup(struct daemon *d)
 		return err == -EADDRINUSE ? CONTIGD_EXIT_RUNNING :
 					    CONTIGD_EXIT_FAIL;
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	d->watch_max = watch_max();
 	if (drop_privs(d))
 		return CONTIGD_EXIT_FAIL;
 	if (sd_watchdog_interval(&d->watchdog_usec) < 0)

@@ -60,7 +60,10 @@ struct client {
 #define CONTROL_MAX_FDS 4
 /* Connection slots only uid 0 may take (its status always answers). */
 #define CONTROL_ROOT_SLOTS 1
-/* Exit watches (pidfds) for targets; beyond, the worker notices exits. */
+/*
+ * Exit watches (pidfds) for targets: at most this, and at most an eighth
+ * of RLIMIT_NOFILE; beyond, the worker notices exits itself.
+ */
 #define CONTROL_WATCH_MAX 256
 
 struct daemon_opts {
@@ -99,6 +102,7 @@ struct daemon {
 	size_t nr_slots, nr_clients;
 	uint64_t next_gen;
 	int spare_fd; /* kept for accept() at EMFILE; -1: none */
+	size_t watch_max; /* exit watches for targets (CONTROL_WATCH_MAX) */
 	bool listen_paused; /* out of descriptors: re-armed by the tick */
 	struct ratelimit_uids log_rl; /* client-caused log lines, per uid */
 

@@ -46,3 +46,21 @@ bool ratelimit_pass(struct ratelimit *conn, struct ratelimit_uids *uids,
 	u->suppressed = 0;
 	return true;
 }
+
+bool ratelimit_next_summary(struct ratelimit_uids *uids, uint64_t now_ns,
+			    size_t *pos, uid_t *uid, uint64_t *n)
+{
+	for (; *pos < RATELIMIT_UID_SLOTS; (*pos)++) {
+		struct ratelimit *rl = &uids->e[*pos].rl;
+
+		if (!uids->e[*pos].used || !rl->suppressed ||
+		    now_ns - rl->start_ns < RATELIMIT_WINDOW_NS)
+			continue;
+		*uid = uids->e[*pos].uid;
+		*n = rl->suppressed;
+		rl->suppressed = 0;
+		(*pos)++;
+		return true;
+	}
+	return false;
+}

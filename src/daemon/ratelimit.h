@@ -9,6 +9,7 @@
 #define CONTIG_DAEMON_RATELIMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -37,5 +38,13 @@ struct ratelimit_uids {
  */
 bool ratelimit_pass(struct ratelimit *conn, struct ratelimit_uids *uids,
 		    uid_t uid, uint64_t now_ns, uint64_t *suppressed);
+
+/*
+ * The next uid (from slot *pos on) whose window is over with lines held
+ * back: true with *uid and *n (the count restarts), to be logged as a
+ * summary; false when there is none left.
+ */
+bool ratelimit_next_summary(struct ratelimit_uids *uids, uint64_t now_ns,
+			    size_t *pos, uid_t *uid, uint64_t *n);
 
 #endif

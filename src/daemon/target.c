@@ -132,8 +132,8 @@ int target_bind(const char *proc_root, pid_t pid, int proof, struct target *t,
 				      "No such process: pid %d", pid);
 		return refuse(
 			msg, size, -EPERM,
-			"Permission denied: no descriptor of /proc/%d/pagemap passed (the kernel decides access)",
-			pid);
+			"Permission denied: the caller may not read the memory of pid %d (no /proc/%d/pagemap descriptor)",
+			pid, pid);
 	}
 	err = fd_id(proof, &dev, &ino, &regular);
 	if (err || !regular)
