@@ -128,6 +128,17 @@ static int refused(const void *buf, size_t n)
 	       r.error == EBUSY;
 }
 
+/*
+ * The daemon closed the connection: -EBUSY when it said why first (the
+ * reset is reported before the packets still queued), else -ENOTCONN.
+ */
+static int closed_on_us(int fd, void *reply, size_t cap)
+{
+	ssize_t n = recv(fd, reply, cap, MSG_DONTWAIT);
+
+	return n > 0 && refused(reply, (size_t)n) ? -EBUSY : -ENOTCONN;
+}
+
 int contig_client_call(int fd, const void *req, size_t len, void *reply,
 		       size_t cap, int timeout_ms,
 		       int (*on_progress)(const struct contig_rep_progress *p,
@@ -142,9 +153,10 @@ int contig_client_call(int fd, const void *req, size_t len, void *reply,
 		return -EINVAL;
 	memcpy(&h, req, sizeof(h));
 	n = send_request(fd, req, len);
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+		return closed_on_us(fd, reply, cap);
 	if (n < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ENOTCONN :
-							       -errno;
+		return -errno;
 	if ((size_t)n != len)
 		return -EMSGSIZE;
 	for (;;) {
@@ -168,8 +180,10 @@ int contig_client_call(int fd, const void *req, size_t len, void *reply,
 		n = recv(fd, reply, cap, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET)
+			return closed_on_us(fd, reply, cap);
 		if (n < 0)
-			return errno == ECONNRESET ? -ENOTCONN : -errno;
+			return -errno;
 		if (n == 0)
 			return -ENOTCONN;
 		if ((size_t)n > cap)
