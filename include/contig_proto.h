@@ -114,6 +114,8 @@ struct contig_req_show {
  *   ETIMEDOUT   WAIT: not done within the timeout (the work goes on)
  *   EAGAIN      the queue is full, the caller's uid has its share of it
  *               queued, or the daemon is shutting down
+ *   ENOSPC      HINT NEVER: the process has 64 excluded ranges already
+ *               (adjacent and overlapping ones count as one)
  *   ENODEV      the backend cannot do it (e.g. no frame numbers)
  *   EIO         the pass ran and failed
  * An answer with an error may consist of this header alone, whatever its

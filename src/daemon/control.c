@@ -331,6 +331,13 @@ static void handle_range(struct daemon *d, size_t slot,
 		err = procs_never_add(p, rq->start,
 				      rq->end ? rq->end : UINT64_MAX);
 	procs_unlock(&d->procs);
+	if (err == -ENOSPC) {
+		snprintf(msg, sizeof(msg),
+			 "pid %d has %d excluded ranges already: the limit",
+			 (int)pid, PROCS_NEVER_MAX);
+		reply_error(d, slot, rq->type, rq->seq, ENOSPC, msg);
+		return;
+	}
 	if (err) {
 		reply_error(d, slot, rq->type, rq->seq, ENOMEM,
 			    "out of memory");
