@@ -413,6 +413,40 @@ void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 	wake_main(q);
 }
 
+bool queue_others_wait(struct queue *q, const struct job *j)
+{
+	bool found = false;
+	struct job *o;
+	int i;
+
+	pthread_mutex_lock(&q->lock);
+	for (i = 0; i <= (int)j->prio && !found; i++)
+		for (o = q->head[i]; o && !found; o = o->next)
+			found = o->uid != j->uid;
+	pthread_mutex_unlock(&q->lock);
+	return found;
+}
+
+void queue_requeue(struct queue *q, struct job *j)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->running == j)
+		q->running = NULL;
+	if (q->stopping) {
+		j->res.error = EAGAIN;
+		snprintf(j->res.message, sizeof(j->res.message),
+			 "contigd is shutting down");
+		finish_locked(q, j);
+	} else {
+		j->state = JOB_QUEUED;
+		append(q, j);
+		q->length++;
+		pthread_cond_signal(&q->cond);
+	}
+	pthread_mutex_unlock(&q->lock);
+	wake_main(q);
+}
+
 void queue_finish(struct queue *q, struct job *j)
 {
 	pthread_mutex_lock(&q->lock);

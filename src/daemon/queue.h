@@ -62,6 +62,7 @@ struct job {
 	uid_t uid; /* who asked; QUEUE_NO_UID: the observer */
 	struct target tgt; /* the address space it is bound to; owned */
 	uint64_t start, end; /* 0, 0: all eligible memory of pid */
+	uint64_t resume; /* preempted: the piece to go on from; 0: none */
 	enum job_prio prio;
 	enum job_state state;
 	/* Written by the worker under the lock. */
@@ -144,6 +145,13 @@ void queue_sleep(struct queue *q, uint64_t ns);
 void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 		    uint64_t ops_total, uint32_t pieces_done,
 		    uint32_t pieces_total);
+/*
+ * Worker: does a job of another uid wait at j's priority or above? Then
+ * j, past its time slice, yields (queue_requeue).
+ */
+bool queue_others_wait(struct queue *q, const struct job *j);
+/* Worker: the running job goes back to the end of its priority's list. */
+void queue_requeue(struct queue *q, struct job *j);
 /* Worker: the running job is done (j->res filled); wakes the main thread. */
 void queue_finish(struct queue *q, struct job *j);
 

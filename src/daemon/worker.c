@@ -18,6 +18,8 @@
 #define PROGRESS_NS 100000000u
 /* Passes over a piece whose pages were only busy. */
 #define WORKER_PASSES 3
+/* A job runs at least this long before it yields to another uid's. */
+#define WORKER_SLICE_NS 1000000000u
 /* A CPU-share pause never lasts longer. */
 #define MAX_PAUSE_NS 5000000000u
 
@@ -29,6 +31,8 @@ struct job_ctx {
 	uint32_t piece, pieces;
 	uint64_t last_ns;
 	bool changed; /* the target exec'd or exited: res->message says */
+	uint64_t slice_end_ns; /* CLOCK_MONOTONIC: the job may yield after */
+	bool preempted; /* it yielded to another uid: requeue it */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -171,12 +175,22 @@ static bool target_changed(struct job_ctx *c)
 	return true;
 }
 
-/* Between two batches of page operations: shutting down, or changed. */
+/* Past its slice with another uid waiting: the job yields. */
+static bool yield_now(struct job_ctx *c)
+{
+	if (!c->preempted && now_ns(CLOCK_MONOTONIC) >= c->slice_end_ns &&
+	    queue_others_wait(c->w->q, c->j))
+		c->preempted = true;
+	return c->preempted;
+}
+
+/* Between two batches: shutting down, changed, or time to yield. */
 static int on_cancelled(void *arg)
 {
 	struct job_ctx *c = arg;
 
-	return atomic_load(&c->w->cancel) || target_changed(c);
+	return atomic_load(&c->w->cancel) || target_changed(c) ||
+	       yield_now(c);
 }
 
 struct piece {
@@ -325,6 +339,11 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	piece_end(w, j, pc, err, &r);
 	if (target_changed(c))
 		return false;
+	if (c->preempted) {
+		/* this piece again, planned afresh, when its turn comes */
+		j->resume = pc->start;
+		return false;
+	}
 	switch (err) {
 	case 0:
 		res->pieces++;
@@ -365,18 +384,22 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	}
 }
 
-void worker_run_job(struct worker *w, struct job *j)
+bool worker_run_job(struct worker *w, struct job *j)
 {
 	struct job_ctx c = { .w = w, .j = j };
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), resume = j->resume;
 	struct vma_list maps = { 0 };
 	struct piece *pieces = NULL;
 	struct exec_params ep;
 	size_t n, i;
 	int err;
 
-	memset(&j->res, 0, sizeof(j->res));
-	j->res.reached = true;
+	if (!resume) {
+		memset(&j->res, 0, sizeof(j->res));
+		j->res.reached = true;
+	}
+	j->resume = 0;
+	c.slice_end_ns = t0 + WORKER_SLICE_NS;
 	pthread_mutex_lock(&w->lock);
 	ep = w->ep;
 	pthread_mutex_unlock(&w->lock);
@@ -417,6 +440,12 @@ void worker_run_job(struct worker *w, struct job *j)
 	c.pieces = (uint32_t)n;
 	for (i = 0; i < n; i++) {
 		c.piece = (uint32_t)i;
+		if (pieces[i].end <= resume)
+			continue; /* done before the job yielded */
+		if (yield_now(&c)) {
+			j->resume = pieces[i].start;
+			break;
+		}
 		if (!run_piece(w, &c, &ep, &pieces[i]))
 			break;
 	}
@@ -433,9 +462,10 @@ out:
 	}
 	if (j->res.error)
 		j->res.reached = false;
-	j->res.duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
+	j->res.duration_us += (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
 	free(pieces);
 	vma_list_free(&maps);
+	return c.preempted && !j->res.error;
 }
 
 static void *worker_main(void *arg)
@@ -456,9 +486,13 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-		worker_run_job(w, j);
+		if (worker_run_job(w, j)) {
+			log_debug("pid %d: yields after its time slice", (int)j->pid);
+			queue_requeue(w->q, j);
+		} else {
+			queue_finish(w->q, j);
+		}
 		cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-		queue_finish(w->q, j);
 		pthread_mutex_lock(&w->lock);
 		share = w->cpu_share;
 		pthread_mutex_unlock(&w->lock);

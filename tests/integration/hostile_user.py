@@ -21,6 +21,8 @@ still answers within 1 s:
              the excess with EAGAIN;
   slots      20 idle connections (16 slots): the excess is told EBUSY,
              root's status still answers;
+  slice      a 64 MiB defrag of nobody's own (32 s at the budget) does
+             not hold root's 4 MiB one back more than a time slice;
   fds        contigd limited to 160 descriptors, 200 processes hinted:
              no EMFILE spin, descriptors stay bounded;
   logflood   3000 refused requests: a bounded number of log lines, the
@@ -364,6 +366,58 @@ def attack_slots(d, ctl):
         p.wait(timeout=10)
 
 
+SLICE_ATTACK = r"""
+c = cp.Client(SOCK, timeout=120)
+print(json.dumps(c.call(cp.range_req(cp.DEFRAG, %d, cp.REQ_WAIT,
+                                     timeout_ms=100000))))
+"""
+
+
+def queue_empty(ctl, rd, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        r = subprocess.run([ctl, "--runtime-dir", rd, "status", "--json"],
+                           capture_output=True, text=True, timeout=5)
+        if r.returncode == 0 and json.loads(r.stdout)["queue_length"] == 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def attack_slice(d, ctl, target):
+    check(queue_empty(ctl, d.rd), "slice: the queue drained first")
+    big = subprocess.Popen(NOBODY + [target, "64"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True)
+    big_pid = int(big.stdout.readline().split()[1])
+    big.stdout.readline()
+    small, small_pid, s, e = daemon_test.start_target(target, 4)
+    prog = CLIENT_PRELUDE % (HERE, d.sock) + SLICE_ATTACK % big_pid
+    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # nobody's pass is running
+        t0 = time.time()
+        r = subprocess.run([ctl, "--runtime-dir", d.rd, "defrag",
+                            str(small_pid), "--range", "0x%x-0x%x" % (s, e),
+                            "--wait", "--timeout", "15000"],
+                           capture_output=True, text=True, timeout=30)
+        dt = time.time() - t0
+        check(r.returncode == 0 and dt < 6.0,
+              "slice: root's 4 MiB defrag done in %.1f s (exit %d) while "
+              "nobody's 64 MiB one runs%s"
+              % (dt, r.returncode, "" if not r.returncode else
+                 ": " + r.stderr.strip().splitlines()[-1]))
+    finally:
+        big.kill()
+        big.wait()
+        out = p.communicate(timeout=60)[0].strip().splitlines()
+        small.kill()
+        small.wait()
+    r = json.loads(out[-1]) if out else {}
+    refused(r, errno.ESRCH, "target changed: pid %d exited" % big_pid,
+            "slice: nobody's job ends when its target is killed")
+
+
 def attack_fds(contigd, ctl):
     d = Daemon(contigd, CONFIG, wrapper=["prlimit", "--nofile=160:160"])
     prog = CLIENT_PRELUDE % (HERE, d.sock) + FDS_ATTACK
@@ -466,6 +520,10 @@ def main():
         check(r.returncode == 0, "quota: root's long job queued")
         attack_quota(d)
         root_status(ctl, d.rd, "quota")
+        busy.kill()
+        busy.wait()
+        busy = None
+        attack_slice(d, ctl, target)
         attack_slots(d, ctl)
         attack_log(d, ctl)
         for v in victims:
