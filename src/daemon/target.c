@@ -173,6 +173,7 @@ int target_bind(const char *proc_root, pid_t pid, int proof, struct target *t,
 	}
 	t->mm_fd = proof;
 	t->pidfd = pidfd;
+	t->proc_root = proc_root;
 	t->dev = dev;
 	t->ino = ino;
 	err = target_check(t, msg, size);
@@ -183,17 +184,39 @@ int target_bind(const char *proc_root, pid_t pid, int proof, struct target *t,
 	return err;
 }
 
+/*
+ * The bound mm is gone but the process is not reaped yet: it exec'd when
+ * it has an mm again, or is exiting (between exit_mm and exit_notify).
+ * The pidfd still pins the process, so the pid is not reused meanwhile.
+ */
+static bool has_new_mm(const struct target *t)
+{
+	char path[PATH_MAX];
+	bool alive;
+	int fd;
+
+	if (probe_path(path, sizeof(path), t->proc_root, "/%d/pagemap",
+		       (int)t->pid))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	alive = mm_alive(fd);
+	close(fd);
+	return alive && !exited(t->pidfd);
+}
+
 int target_check(const struct target *t, char *msg, size_t size)
 {
 	if (t->mm_fd < 0)
 		return 0;
-	if (exited(t->pidfd))
-		return refuse(msg, size, -ESRCH, "target changed: pid %d exited",
-			      t->pid);
-	if (!mm_alive(t->mm_fd))
+	if (!exited(t->pidfd) && mm_alive(t->mm_fd))
+		return 0;
+	if (!exited(t->pidfd) && has_new_mm(t))
 		return refuse(msg, size, -ESRCH, "target changed: pid %d exec'd",
 			      t->pid);
-	return 0;
+	return refuse(msg, size, -ESRCH, "target changed: pid %d exited",
+		      t->pid);
 }
 
 int target_same(const struct target *a, const struct target *b)

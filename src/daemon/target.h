@@ -31,6 +31,7 @@ struct target {
 	int mm_fd; /* the caller's pagemap descriptor; -1: unbound */
 	int pidfd; /* the process; -1: unbound */
 	uint64_t dev, ino; /* of the pagemap inode */
+	const char *proc_root; /* where it was bound (not owned) */
 };
 
 #define TARGET_UNBOUND(p) { .pid = (p), .mm_fd = -1, .pidfd = -1 }
