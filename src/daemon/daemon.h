@@ -4,7 +4,8 @@
  * socket, signals, a one-second tick, the worker's wake-ups, process exit
  * watches) and the worker thread that runs passes (worker.h).
  *
- *   control.c  the socket: clients, requests, replies, permissions
+ *   listener.c the socket: listening, connections, slots, descriptors
+ *   control.c  requests and replies; target.c binds them to a process
  *   policy.c   the observer: which processes to watch, hot VMAs to queue,
  *              invalidation events
  *   daemon.c   set-up, the loop, signals, stats file, sd_notify, tear-down
@@ -13,6 +14,7 @@
 #define CONTIG_DAEMON_DAEMON_H
 
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -130,8 +132,17 @@ void control_progress(struct daemon *d);
 /* Timeouts of waits and idle connections. */
 void control_tick(struct daemon *d, uint64_t now);
 void control_close_all(struct daemon *d);
+/* One packet of n bytes (n <= 0: gone) from slot, *proof passed with it
+ * (the callee may take it: then it sets *proof to -1). */
+void control_request(struct daemon *d, size_t slot, const unsigned char *buf,
+		     ssize_t n, const struct msghdr *mh, int *proof);
+
+/* listener.c */
 /* Log a refused or malformed request of the client in slot, rate-limited. */
 void control_log_refusal(struct daemon *d, size_t slot, const char *msg);
+void control_close_client(struct daemon *d, size_t slot);
+/* Once a second: suppressed-line counts, the spare descriptor, listening. */
+void listener_tick(struct daemon *d, uint64_t now);
 
 /* policy.c */
 void policy_tick(struct daemon *d, uint64_t now);
