@@ -465,6 +465,7 @@ static void teardown(struct daemon *d)
 		close(d->sigfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	fdcloser_stop(&d->closer);
 	if (d->spare_fd >= 0)
 		close(d->spare_fd);
 	if (d->run_fd >= 0)
@@ -536,6 +537,10 @@ static int setup(struct daemon *d)
 					    CONTIGD_EXIT_FAIL;
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	d->watch_max = watch_max();
+	err = fdcloser_start(&d->closer);
+	if (err)
+		log_warnx("descriptor closer: %s (closing inline)",
+			  strerror(-err));
 	if (drop_privs(d))
 		return CONTIGD_EXIT_FAIL;
 	if (sd_watchdog_interval(&d->watchdog_usec) < 0)

@@ -22,6 +22,7 @@
 #include "access.h"
 #include "backend.h"
 #include "config.h"
+#include "fdcloser.h"
 #include "observer.h"
 #include "procs.h"
 #include "queue.h"
@@ -104,6 +105,7 @@ struct daemon {
 	size_t nr_slots, nr_clients;
 	uint64_t next_gen;
 	int spare_fd; /* kept for accept() at EMFILE; -1: none */
+	struct fdcloser closer; /* for descriptors clients pass */
 	size_t watch_max; /* exit watches for targets (CONTROL_WATCH_MAX) */
 	bool listen_paused; /* out of descriptors: re-armed by the tick */
 	struct ratelimit_uids log_rl; /* client-caused log lines, per uid */

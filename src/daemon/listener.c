@@ -38,7 +38,7 @@ void control_close_client(struct daemon *d, size_t slot)
  * The descriptors passed with a packet: the first is kept in *proof (the
  * target's pagemap), any others are closed at once.
  */
-static void take_fds(struct msghdr *mh, int *proof)
+static void take_fds(struct daemon *d, struct msghdr *mh, int *proof)
 {
 	struct cmsghdr *cm;
 
@@ -55,7 +55,7 @@ static void take_fds(struct msghdr *mh, int *proof)
 			if (*proof < 0)
 				*proof = fd;
 			else
-				close(fd);
+				fdcloser_close(&d->closer, fd);
 		}
 	}
 }
@@ -80,10 +80,9 @@ void control_readable(struct daemon *d, size_t slot)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
-		take_fds(&mh, &proof);
+		take_fds(d, &mh, &proof);
 	control_request(d, slot, buf, n, &mh, &proof);
-	if (proof >= 0)
-		close(proof);
+	fdcloser_close(&d->closer, proof);
 }
 
 /*
