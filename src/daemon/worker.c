@@ -3,6 +3,7 @@
  * The worker thread (worker.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,6 +128,17 @@ void worker_housekeeping(struct worker *w)
 	size_t nr = 0, nr_changed = 0, i;
 
 	procs_lock(w->procs);
+	/*
+	 * No exit watch (they are capped): has it gone? Then it is reaped
+	 * below. (Tests that give their own VMAs model exits themselves.)
+	 */
+	for (i = 0; !w->vmas && i < w->procs->nr; i++) {
+		struct proc *p = w->procs->p[i];
+
+		if (p->pidfd < 0 && !p->dead && kill(p->pid, 0) &&
+		    errno == ESRCH)
+			p->dead = true;
+	}
 	if (procs_reap(w->procs, &owners, &nr))
 		log_warnx("out of memory releasing claims");
 	changed = calloc(w->procs->nr ? w->procs->nr : 1, sizeof(*changed));
