@@ -13,6 +13,7 @@
 
 #include "contig_proto.h"
 #include "log.h"
+#include "pieces.h"
 #include "worker.h"
 
 /* Progress packets at most this often. */
@@ -205,10 +206,6 @@ static int on_cancelled(void *arg)
 	       yield_now(c);
 }
 
-struct piece {
-	uint64_t start, end;
-};
-
 /* The eligible pieces of the job's range; observer jobs skip NEVER. */
 static size_t job_pieces(struct worker *w, const struct job *j,
 			 const struct vma_list *maps, struct piece *out)
@@ -236,6 +233,23 @@ static size_t job_pieces(struct worker *w, const struct job *j,
 	}
 	procs_unlock(w->procs);
 	return n;
+}
+
+/* Giant pieces split for bounded passes (pieces.h); *pieces replaced. */
+static int split_pieces(struct worker *w, const struct job *j,
+			struct piece **pieces, size_t *n)
+{
+	struct piece *split;
+	size_t nr;
+	int err;
+
+	err = pieces_split(w->proc_root, j->pid, *pieces, *n, &split, &nr);
+	if (err)
+		return err;
+	free(*pieces);
+	*pieces = split;
+	*n = nr;
+	return 0;
 }
 
 /* Mark the piece's state running, and return its claim key. */
@@ -442,6 +456,10 @@ bool worker_run_job(struct worker *w, struct job *j)
 		goto out;
 	}
 	n = job_pieces(w, j, &maps, pieces);
+	if (n && split_pieces(w, j, &pieces, &n)) {
+		set_error(&j->res, ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!n) {
 		set_error(
 			&j->res, EINVAL,

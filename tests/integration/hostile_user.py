@@ -23,6 +23,8 @@ still answers within 1 s:
              root's status still answers;
   slice      a 64 MiB defrag of nobody's own (32 s at the budget) does
              not hold root's 4 MiB one back more than a time slice;
+  memory     four sparse 63 GiB VMAs of nobody's own, 8 pages in each,
+             defragmented: contigd's peak RSS grows by less than 16 MiB;
   fds        contigd limited to 160 descriptors, 200 processes hinted:
              no EMFILE spin, descriptors stay bounded;
   logflood   3000 refused requests: a bounded number of log lines, the
@@ -317,6 +319,49 @@ print(json.dumps({"refused": n}))
 """
 
 
+MEMORY_ATTACK = r"""
+import ctypes, mmap
+NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
+libc = ctypes.CDLL(None)
+maps = []
+for _ in range(4):
+    m = mmap.mmap(-1, 63 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS |
+                  NORESERVE)
+    for k in range(8):
+        m[(k * (7 << 30)) | 4096] = 1
+    # its first page read-only, or the four would merge into one VMA
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    libc.mprotect(ctypes.c_void_p(addr), 4096, 1)
+    maps.append(m)
+c = cp.Client(SOCK, timeout=120)
+r = c.call(cp.range_req(cp.DEFRAG, 0, cp.REQ_WAIT, timeout_ms=100000))
+print(json.dumps(r))
+"""
+
+
+def hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def attack_memory(d, ctl):
+    hwm0 = hwm_kib(d.pid)
+    t0 = time.time()
+    r = as_nobody(d.sock, MEMORY_ATTACK, timeout=150)
+    dt = time.time() - t0
+    hwm1 = hwm_kib(d.pid)
+    check(r.get("error") in (0, errno.EIO) and r.get("pieces", 0) >= 4,
+          "memory: nobody's defrag of its 4 x 63 GiB sparse VMAs ran "
+          "(error %s, %s pieces, %.1f s)" % (r.get("error"), r.get("pieces"),
+                                             dt))
+    check(hwm1 - hwm0 < 16384, "memory: contigd's peak RSS %d -> %d KiB"
+          % (hwm0, hwm1))
+    root_status(ctl, d.rd, "memory")
+
+
 def log_lines(d):
     return len(d.text().splitlines())
 
@@ -524,6 +569,7 @@ def main():
         busy.wait()
         busy = None
         attack_slice(d, ctl, target)
+        attack_memory(d, ctl)
         attack_slots(d, ctl)
         attack_log(d, ctl)
         for v in victims:
