@@ -93,7 +93,11 @@ int pieces_split(const char *proc_root, pid_t pid, const struct piece *in,
 	*out = NULL;
 	*nout = 0;
 	for (i = 0; i < n && !err; i++) {
-		if (in[i].end - in[i].start <= PIECE_MAX_BYTES) {
+		uint64_t len = in[i].end - in[i].start;
+
+		/* over PIECE_SCAN_MAX_BYTES: a reservation, which the pass
+		 * skips (E2BIG) without our reading its pagemap */
+		if (len <= PIECE_MAX_BYTES || len > PIECE_SCAN_MAX_BYTES) {
 			err = push(out, nout, &cap, in[i].start, in[i].end);
 			continue;
 		}

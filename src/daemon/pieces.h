@@ -5,7 +5,10 @@
  * piece over PIECE_MAX_BYTES is split at every 2 MiB block without a
  * present or swapped page and at every PIECE_MAX_BYTES boundary, so that
  * a sparse giant VMA costs what its present pages cost and no pass spans
- * more than PIECE_MAX_BYTES. Pieces up to that size are left whole.
+ * more than PIECE_MAX_BYTES. Pieces up to that size are left whole, and
+ * so are pieces over PIECE_SCAN_MAX_BYTES (64 GiB, the executor's limit):
+ * those are reservations (e.g. a sanitizer's shadow, terabytes), skipped
+ * by the pass, and reading their pagemap would take minutes.
  */
 #ifndef CONTIG_DAEMON_PIECES_H
 #define CONTIG_DAEMON_PIECES_H
@@ -16,6 +19,7 @@
 
 #define PIECE_MAX_BYTES (UINT64_C(1) << 30)
 #define PIECE_BLOCK_BYTES (UINT64_C(2) << 20)
+#define PIECE_SCAN_MAX_BYTES (UINT64_C(64) << 30)
 
 struct piece {
 	uint64_t start, end;
