@@ -14,10 +14,18 @@
  * flags or reserved fields are not exactly right is answered with an
  * error reply (type CONTIG_MSG_ERROR) and changes nothing.
  *
- * Who may target what is decided by the caller's SO_PEERCRED credentials,
- * never by anything in the payload: a process of the caller's own uid
- * (real, effective and saved uid all equal to it), or any process when the
- * caller holds CAP_SYS_ADMIN.
+ * Who may target what is decided by the kernel, never by anything in the
+ * payload: a request naming a process (HINT, DEFRAG, SHOW; pid 0 too)
+ * must come with one descriptor, passed with SCM_RIGHTS, of that
+ * process's /proc/PID/pagemap (/proc/self/pagemap for pid 0), opened by
+ * the caller: the kernel opens it only for a caller that passes its
+ * ptrace read check. The daemon acts only on the process and address
+ * space that descriptor designates; without it the request is refused
+ * (EPERM). Further descriptors in a packet are closed unread.
+ *
+ * A connection the daemon cannot take (all slots busy, or the caller's
+ * uid holds its share) gets one CONTIG_MSG_ERROR packet with seq 0 and
+ * error EBUSY, then is closed.
  */
 #ifndef CONTIG_PROTO_H
 #define CONTIG_PROTO_H
@@ -96,16 +104,24 @@ struct contig_req_show {
  *   EBADMSG     malformed: bad magic, size, type, flags or reserved field
  *   EPROTO      unknown protocol version (the reply carries ours)
  *   EMSGSIZE    larger than CONTIG_PROTO_MAX_REQUEST
- *   EINVAL      a bad range (not page-aligned, start >= end, no such memory)
- *   ESRCH       no such process, or it exited
- *   EPERM       the caller may not target that process
+ *   EINVAL      a bad range (not page-aligned, start >= end, no such memory),
+ *               or a thread id (name the process)
+ *   ESRCH       no such process, or it exited or exec'd since the
+ *               request was checked ("target changed: pid N exec'd")
+ *   EPERM       the caller may not target that process (no, or not
+ *               the right, /proc/PID/pagemap descriptor)
+ *   EBUSY       connection refused: all slots busy (seq 0, see above)
  *   ETIMEDOUT   WAIT: not done within the timeout (the work goes on)
- *   EAGAIN      the queue is full, or the daemon is shutting down
+ *   EAGAIN      the queue is full, the caller's uid has its share of it
+ *               queued, or the daemon is shutting down
+ *   ENOSPC      HINT NEVER: the process has 64 excluded ranges already
+ *               (adjacent and overlapping ones count as one)
  *   ENODEV      the backend cannot do it (e.g. no frame numbers)
  *   EIO         the pass ran and failed
  * An answer with an error may consist of this header alone, whatever its
  * type. message is a NUL-terminated line for humans, e.g.
- * "Permission denied: pid 42 belongs to uid 0".
+ * "Permission denied: the caller may not read the memory of pid 42 (no
+ * /proc/42/pagemap descriptor)".
  */
 struct contig_reply_hdr {
 	struct contig_msg_hdr h;

@@ -54,6 +54,11 @@ int ctl_daemon_call(const struct ctl_opts *o, const char *what, void *req,
 	n = contig_client_call(fd, req, len, reply, cap, timeout_ms,
 			       on_progress, arg);
 	close(fd);
+	if (n == -EBUSY) {
+		ctl_err("%s: contigd refused the connection: all its slots are busy (or this user's share)",
+			what);
+		return CTL_EXIT_DAEMON;
+	}
 	if (n == -ENOTCONN) {
 		ctl_err("%s: contigd closed the connection", what);
 		return CTL_EXIT_DAEMON;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Who may ask for what on the control socket. The caller's identity is its
- * SO_PEERCRED credentials, never the payload: it may target a process
- * whose real, effective and saved uids all equal its own uid (the rule
- * ptrace uses for a non-setuid process), or any process when it holds
- * CAP_SYS_ADMIN in its effective set.
+ * Who is on the other end of a control connection: its SO_PEERCRED
+ * credentials, as the kernel recorded them at connect() and translated
+ * into our user namespace (a caller in a user namespace of its own shows
+ * as the uid it maps to, e.g. nobody). They serve quotas, fairness and
+ * the log, never access to a process: that is the kernel's decision,
+ * proven by a descriptor (target.h).
  */
 #ifndef CONTIG_DAEMON_ACCESS_H
 #define CONTIG_DAEMON_ACCESS_H
@@ -14,28 +15,12 @@
 #include <sys/types.h>
 
 struct peer {
-	pid_t pid;
+	pid_t pid; /* at connect(); it may have exec'd or exited since */
 	uid_t uid;
 	gid_t gid;
-	bool admin; /* CAP_SYS_ADMIN in its effective set at connect time */
 };
 
-/*
- * The credentials of the connected socket fd, and whether the peer holds
- * CAP_SYS_ADMIN (<proc_root>/PID/status CapEff). 0 or -errno.
- */
-int access_peer(int fd, const char *proc_root, struct peer *out);
-
-/*
- * The uids of pid (Uid: real effective saved fs). 0, -ESRCH, -errno.
- */
-int access_task_uids(const char *proc_root, pid_t pid, uid_t uids[4]);
-
-/*
- * May peer target pid? 0; -ESRCH (no such process); -EPERM with a line for
- * the caller in msg, e.g. "Permission denied: pid 42 belongs to uid 0".
- */
-int access_check(const char *proc_root, const struct peer *peer, pid_t pid,
-		 char *msg, size_t size);
+/* The credentials of the connected socket fd. 0 or -errno. */
+int access_peer(int fd, struct peer *out);
 
 #endif

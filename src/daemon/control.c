@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control socket (contig_proto.h): connections, requests, replies.
+ * The control socket (contig_proto.h): requests and replies; the
+ * connections themselves are listener.c's.
  *
  * Every packet is read whole (SOCK_SEQPACKET) into a buffer one byte
  * larger than the largest request, so that an oversized one is seen as
@@ -14,10 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -53,19 +51,6 @@ static enum stats_request stats_type(uint16_t type)
 	}
 }
 
-static void close_client(struct daemon *d, size_t slot)
-{
-	struct client *c = &d->clients[slot];
-
-	if (c->fd < 0)
-		return;
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	d->nr_clients--;
-}
-
 /* Send one packet; a client that cannot take it is disconnected. */
 static bool send_packet(struct daemon *d, size_t slot, const void *buf,
 			size_t len)
@@ -81,7 +66,7 @@ static bool send_packet(struct daemon *d, size_t slot, const void *buf,
 			(int)c->peer.pid);
 	else if (n < 0 && errno != EPIPE && errno != ECONNRESET)
 		log_warn("client pid %d: send", (int)c->peer.pid);
-	close_client(d, slot);
+	control_close_client(d, slot);
 	return false;
 }
 
@@ -209,9 +194,11 @@ static void vma_state(const struct proc *p, struct contig_show_vma *v)
 }
 
 static void handle_show(struct daemon *d, size_t slot,
-			const struct proto_request *rq, pid_t pid)
+			const struct proto_request *rq, const struct target *t)
 {
 	struct vma_list maps = { 0 };
+	pid_t pid = t->pid;
+	char msg[120];
 	struct contig_rep_show *r;
 	bool truncated = false;
 	size_t i, len;
@@ -220,10 +207,15 @@ static void handle_show(struct daemon *d, size_t slot,
 
 	err = maps_read(d->opts.proc_root, pid, &maps);
 	if (err) {
-		char msg[120];
-
 		snprintf(msg, sizeof(msg), "reading the maps of pid %d: %s",
 			 (int)pid, strerror(-err));
+		reply_error(d, slot, rq->type, rq->seq, -err, msg);
+		return;
+	}
+	/* Read after the check: still the image the caller was checked on? */
+	err = target_check(t, msg, sizeof(msg));
+	if (err) {
+		vma_list_free(&maps);
 		reply_error(d, slot, rq->type, rq->seq, -err, msg);
 		return;
 	}
@@ -284,8 +276,9 @@ static int range_check(struct daemon *d, pid_t pid, uint64_t start,
 }
 
 static void handle_range(struct daemon *d, size_t slot,
-			 const struct proto_request *rq, pid_t pid)
+			 const struct proto_request *rq, struct target *t)
 {
+	pid_t pid = t->pid;
 	struct client *c = &d->clients[slot];
 	uint32_t mode = rq->flags & CONTIG_HINT_MODE_MASK;
 	bool wait = rq->flags & CONTIG_REQ_WAIT, joined;
@@ -320,19 +313,35 @@ static void handle_range(struct daemon *d, size_t slot,
 		err = procs_never_add(p, rq->start,
 				      rq->end ? rq->end : UINT64_MAX);
 	procs_unlock(&d->procs);
+	if (err == -ENOSPC) {
+		snprintf(msg, sizeof(msg),
+			 "pid %d has %d excluded ranges already: the limit",
+			 (int)pid, PROCS_NEVER_MAX);
+		reply_error(d, slot, rq->type, rq->seq, ENOSPC, msg);
+		return;
+	}
 	if (err) {
 		reply_error(d, slot, rq->type, rq->seq, ENOMEM,
 			    "out of memory");
 		return;
 	}
-	policy_watch_exit(d, pid);
+	if (procs_watched(&d->procs) < d->watch_max)
+		policy_watch_exit(d, pid);
 	if (mode == CONTIG_HINT_NEVER && rq->type == CONTIG_MSG_HINT) {
 		reply_error(d, slot, rq->type, rq->seq, 0, "excluded");
 		return;
 	}
-	err = queue_push(&d->q, pid, rq->start, rq->end, prio, &j, &joined);
+	err = queue_push_target(&d->q, t, c->peer.uid, rq->start, rq->end,
+				prio, &j, &joined);
+	if (err == -EDQUOT)
+		snprintf(msg, sizeof(msg),
+			 "uid %u has %d requests (%d CONTIG_NOW) in the queue: the per-user limit",
+			 (unsigned int)c->peer.uid, QUEUE_UID_MAX,
+			 QUEUE_UID_NOW_MAX);
 	if (err) {
-		reply_error(d, slot, rq->type, rq->seq, -err,
+		reply_error(d, slot, rq->type, rq->seq,
+			    err == -ENOMEM ? ENOMEM : EAGAIN,
+			    err == -EDQUOT ? msg :
 			    err == -EAGAIN ? "the queue is full" :
 					     "out of memory");
 		return;
@@ -357,10 +366,11 @@ static void handle_range(struct daemon *d, size_t slot,
 }
 
 static void dispatch(struct daemon *d, size_t slot,
-		     const struct proto_request *rq)
+		     const struct proto_request *rq, int *proof)
 {
 	struct client *c = &d->clients[slot];
 	pid_t pid = rq->pid ? rq->pid : c->peer.pid;
+	struct target t;
 	char msg[120];
 	int err;
 
@@ -368,22 +378,22 @@ static void dispatch(struct daemon *d, size_t slot,
 		handle_status(d, slot, rq);
 		return;
 	}
-	err = access_check(d->opts.proc_root, &c->peer, pid, msg, sizeof(msg));
+	err = target_bind(d->opts.proc_root, pid, *proof, &t, msg, sizeof(msg));
 	if (err) {
 		if (err == -EPERM)
-			log_info("refused pid %d (uid %u): %s",
-				 (int)c->peer.pid, (unsigned int)c->peer.uid,
-				 msg);
+			control_log_refusal(d, slot, msg);
 		reply_error(d, slot, rq->type, rq->seq, -err, msg);
 		return;
 	}
+	*proof = -1; /* t owns it now */
 	if (rq->type == CONTIG_MSG_SHOW)
-		handle_show(d, slot, rq, pid);
+		handle_show(d, slot, rq, &t);
 	else if (d->stopping)
 		reply_error(d, slot, rq->type, rq->seq, EAGAIN,
 			    "contigd is shutting down");
 	else
-		handle_range(d, slot, rq, pid);
+		handle_range(d, slot, rq, &t);
+	target_release(&t); /* unless a new job took it over */
 }
 
 static const char *decode_error(int err)
@@ -400,34 +410,27 @@ static const char *decode_error(int err)
 	}
 }
 
-void control_readable(struct daemon *d, size_t slot)
+void control_request(struct daemon *d, size_t slot,
+			    const unsigned char *buf, ssize_t n,
+			    const struct msghdr *mh, int *proof)
 {
 	struct client *c = &d->clients[slot];
-	unsigned char buf[CONTIG_PROTO_MAX_REQUEST + 1];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct proto_request rq;
-	ssize_t n;
 	int err;
 
-	n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
 	if (n <= 0) {
 		/* Gone: a job it waited for runs on, unanswered. */
-		close_client(d, slot);
+		control_close_client(d, slot);
 		return;
 	}
 	c->last_active_ns = daemon_now_ns();
 	err = proto_decode_request(buf, (size_t)n,
-				   (mh.msg_flags & MSG_TRUNC) ||
+				   (mh->msg_flags & MSG_TRUNC) ||
 					   n > CONTIG_PROTO_MAX_REQUEST,
 				   &rq);
 	if (err) {
 		if (!c->complained)
-			log_warnx("client pid %d (uid %u): %s (%zd bytes)",
-				  (int)c->peer.pid, (unsigned int)c->peer.uid,
-				  decode_error(err), n);
+			control_log_refusal(d, slot, decode_error(err));
 		c->complained = true;
 		reply_error(d, slot, rq.type, rq.seq, -err, decode_error(err));
 		return;
@@ -437,55 +440,7 @@ void control_readable(struct daemon *d, size_t slot)
 			    "one request at a time on a connection");
 		return;
 	}
-	dispatch(d, slot, &rq);
-}
-
-void control_accept(struct daemon *d)
-{
-	for (;;) {
-		struct epoll_event ev = { .events = EPOLLIN };
-		struct client *c = NULL;
-		size_t slot;
-		int fd;
-
-		fd = accept4(d->listen_fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept");
-			return;
-		}
-		for (slot = 0; slot < d->nr_slots; slot++)
-			if (d->clients[slot].fd < 0) {
-				c = &d->clients[slot];
-				break;
-			}
-		if (!c || d->stopping) {
-			pthread_mutex_lock(&d->w.lock);
-			if (!d->st.clients_refused++)
-				log_warnx(
-					"more than %zu clients: refusing connections",
-					d->nr_slots);
-			pthread_mutex_unlock(&d->w.lock);
-			close(fd);
-			continue;
-		}
-		memset(c, 0, sizeof(*c));
-		c->fd = fd;
-		c->gen = ++d->next_gen;
-		c->last_active_ns = daemon_now_ns();
-		if (access_peer(fd, d->opts.proc_root, &c->peer))
-			c->peer.pid = -1; /* no identity: may only ask status */
-		ev.data.u64 = TAG(TAG_CLIENT, slot);
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-			log_warn("epoll_ctl");
-			close(fd);
-			c->fd = -1;
-			continue;
-		}
-		d->nr_clients++;
-	}
+	dispatch(d, slot, &rq, proof);
 }
 
 void control_jobs_done(struct daemon *d, struct job *done)
@@ -538,6 +493,7 @@ void control_tick(struct daemon *d, uint64_t now)
 	uint64_t idle = d->cfg.client_timeout_ms * 1000000u;
 	size_t slot;
 
+	listener_tick(d, now);
 	for (slot = 0; slot < d->nr_slots; slot++) {
 		struct client *c = &d->clients[slot];
 
@@ -555,72 +511,6 @@ void control_tick(struct daemon *d, uint64_t now)
 		}
 		if (!c->job && d->nr_clients * 2 > d->nr_slots &&
 		    now - c->last_active_ns > idle)
-			close_client(d, slot);
+			control_close_client(d, slot);
 	}
-}
-
-void control_close_all(struct daemon *d)
-{
-	size_t slot;
-
-	for (slot = 0; slot < d->nr_slots; slot++)
-		close_client(d, slot);
-	if (d->listen_fd >= 0) {
-		close(d->listen_fd);
-		d->listen_fd = -1;
-		unlink(d->socket_path);
-	}
-}
-
-static int socket_addr(const struct daemon *d, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(d->socket_path) >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, d->socket_path);
-	return 0;
-}
-
-bool control_socket_busy(const struct daemon *d)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa;
-	bool alive;
-
-	if (fd < 0 || socket_addr(d, &sa)) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	alive = !connect(fd, (const struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return alive;
-}
-
-int control_listen(struct daemon *d)
-{
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u64 = TAG(TAG_LISTEN, 0) };
-	struct sockaddr_un sa;
-	int fd, err;
-
-	err = socket_addr(d, &sa);
-	if (err)
-		return err;
-	if (control_socket_busy(d))
-		return -EADDRINUSE;
-	unlink(d->socket_path); /* stale, from a daemon that died */
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(d->socket_path, 0666) || listen(fd, 64) ||
-	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	d->listen_fd = fd;
-	return 0;
 }

@@ -11,12 +11,14 @@
  * get their replies, the stats file is written a last time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -28,6 +30,7 @@
 #include "exit_codes.h"
 #include "log.h"
 #include "privs.h"
+#include "rundir.h"
 #include "sd_notify.h"
 
 /* The main loop's tick: timeouts, observer polls, stats, watchdog. */
@@ -368,6 +371,7 @@ static int setup_paths(struct daemon *d)
 {
 	const char *rd = d->opts.runtime_dir ? d->opts.runtime_dir :
 					       d->cfg.runtime_dir;
+	char msg[PATH_MAX + 200];
 
 	if (snprintf(d->runtime_dir, sizeof(d->runtime_dir), "%s", rd) >=
 		    (int)sizeof(d->runtime_dir) ||
@@ -385,11 +389,13 @@ static int setup_paths(struct daemon *d)
 			    CONFIG_STATS_NAME) >= (int)sizeof(d->stats_path)) {
 		return -ENAMETOOLONG;
 	}
-	if (mkdir(rd, 0755) && errno != EEXIST) {
-		log_warn("creating runtime directory %s", rd);
-		return -errno;
+	d->run_fd = rundir_open(rd, msg, sizeof(msg));
+	if (d->run_fd < 0) {
+		log_warnx("%s", msg);
+		return d->run_fd;
 	}
-	return 0;
+	return rundir_path(d->run_fd, CONTIG_SOCKET_NAME, d->bind_path,
+			   sizeof(d->bind_path));
 }
 
 /*
@@ -430,6 +436,26 @@ static int drop_privs(const struct daemon *d)
 	return ret;
 }
 
+/*
+ * Exit watches allowed: CONTROL_WATCH_MAX, and no more than an eighth of
+ * the descriptors (after raising the soft limit to the hard one).
+ */
+static size_t watch_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 16;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 8 > CONTROL_WATCH_MAX)
+		return CONTROL_WATCH_MAX;
+	return (size_t)rl.rlim_cur / 8;
+}
+
 static void teardown(struct daemon *d)
 {
 	size_t i;
@@ -454,6 +480,12 @@ static void teardown(struct daemon *d)
 		close(d->sigfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	fdcloser_stop(&d->closer);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
+	if (d->run_fd >= 0)
+		close(d->run_fd);
+	d->spare_fd = d->run_fd = -1;
 	config_free(&d->cfg);
 }
 
@@ -519,6 +551,12 @@ static int setup(struct daemon *d)
 	if (err)
 		return err == -EADDRINUSE ? CONTIGD_EXIT_RUNNING :
 					    CONTIGD_EXIT_FAIL;
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	d->watch_max = watch_max();
+	err = fdcloser_start(&d->closer);
+	if (err)
+		log_warnx("descriptor closer: %s (closing inline)",
+			  strerror(-err));
 	if (drop_privs(d))
 		return CONTIGD_EXIT_FAIL;
 	if (sd_watchdog_interval(&d->watchdog_usec) < 0)
@@ -533,6 +571,7 @@ int daemon_run(const struct daemon_opts *opts)
 
 	d.opts = *opts;
 	d.epfd = d.sigfd = d.timerfd = d.listen_fd = -1;
+	d.run_fd = d.spare_fd = -1;
 	config_defaults(&d.cfg);
 	d.started_ns = daemon_now_ns();
 	ret = setup(&d);
@@ -554,7 +593,7 @@ int daemon_run(const struct daemon_opts *opts)
 		epoll_ctl(d.epfd, EPOLL_CTL_DEL, d.listen_fd, NULL);
 		close(d.listen_fd);
 		d.listen_fd = -1;
-		unlink(d.socket_path);
+		unlinkat(d.run_fd, CONTIG_SOCKET_NAME, 0);
 	}
 	worker_stop(&d.w);
 	control_jobs_done(&d, queue_take_done(&d.q));

@@ -4,7 +4,8 @@
  * socket, signals, a one-second tick, the worker's wake-ups, process exit
  * watches) and the worker thread that runs passes (worker.h).
  *
- *   control.c  the socket: clients, requests, replies, permissions
+ *   listener.c the socket: listening, connections, slots, descriptors
+ *   control.c  requests and replies; target.c binds them to a process
  *   policy.c   the observer: which processes to watch, hot VMAs to queue,
  *              invalidation events
  *   daemon.c   set-up, the loop, signals, stats file, sd_notify, tear-down
@@ -13,6 +14,7 @@
 #define CONTIG_DAEMON_DAEMON_H
 
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,9 +22,11 @@
 #include "access.h"
 #include "backend.h"
 #include "config.h"
+#include "fdcloser.h"
 #include "observer.h"
 #include "procs.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -52,7 +56,18 @@ struct client {
 	uint64_t deadline_ns; /* 0: none */
 	uint64_t progress_gen;
 	bool complained; /* a malformed request was logged once */
+	struct ratelimit rl; /* of the log lines it causes */
 };
+
+/* Descriptors taken from one packet; more are closed unread. */
+#define CONTROL_MAX_FDS 4
+/* Connection slots only uid 0 may take (its status always answers). */
+#define CONTROL_ROOT_SLOTS 1
+/*
+ * Exit watches (pidfds) for targets: at most this, and at most an eighth
+ * of RLIMIT_NOFILE; beyond, the worker notices exits itself.
+ */
+#define CONTROL_WATCH_MAX 256
 
 struct daemon_opts {
 	const char *config_path; /* NULL: CONFIG_FILE_DEFAULT, may be absent */
@@ -69,7 +84,9 @@ struct daemon {
 	struct daemon_opts opts;
 	struct contigd_config cfg;
 	char runtime_dir[PATH_MAX];
-	char socket_path[PATH_MAX];
+	char socket_path[PATH_MAX]; /* for messages */
+	char bind_path[64]; /* /proc/self/fd/<run_fd>/contigd.sock */
+	int run_fd; /* the runtime directory (rundir.h) */
 	char stats_path[PATH_MAX];
 
 	struct backend *backend;
@@ -87,6 +104,11 @@ struct daemon {
 	struct client *clients; /* cfg.max_clients slots at start-up */
 	size_t nr_slots, nr_clients;
 	uint64_t next_gen;
+	int spare_fd; /* kept for accept() at EMFILE; -1: none */
+	struct fdcloser closer; /* for descriptors clients pass */
+	size_t watch_max; /* exit watches for targets (CONTROL_WATCH_MAX) */
+	bool listen_paused; /* out of descriptors: re-armed by the tick */
+	struct ratelimit_uids log_rl; /* client-caused log lines, per uid */
 
 	uint64_t started_ns;
 	uint64_t next_stats_ns, next_scan_ns, next_watchdog_ns;
@@ -112,6 +134,17 @@ void control_progress(struct daemon *d);
 /* Timeouts of waits and idle connections. */
 void control_tick(struct daemon *d, uint64_t now);
 void control_close_all(struct daemon *d);
+/* One packet of n bytes (n <= 0: gone) from slot, *proof passed with it
+ * (the callee may take it: then it sets *proof to -1). */
+void control_request(struct daemon *d, size_t slot, const unsigned char *buf,
+		     ssize_t n, const struct msghdr *mh, int *proof);
+
+/* listener.c */
+/* Log a refused or malformed request of the client in slot, rate-limited. */
+void control_log_refusal(struct daemon *d, size_t slot, const char *msg);
+void control_close_client(struct daemon *d, size_t slot);
+/* Once a second: suppressed-line counts, the spare descriptor, listening. */
+void listener_tick(struct daemon *d, uint64_t now);
 
 /* policy.c */
 void policy_tick(struct daemon *d, uint64_t now);

@@ -77,30 +77,69 @@ struct proc *procs_get(struct procs *ps, pid_t pid, bool create)
 	return p;
 }
 
+size_t procs_watched(struct procs *ps)
+{
+	size_t i, n = 0;
+
+	procs_lock(ps);
+	for (i = 0; i < ps->nr; i++)
+		n += ps->p[i]->pidfd >= 0;
+	procs_unlock(ps);
+	return n;
+}
+
+/* The first excluded range of p that ends after addr (binary search). */
+static size_t never_after(const struct proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nr_never;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->never[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int procs_never_add(struct proc *p, uint64_t start, uint64_t end)
 {
-	size_t i;
+	size_t i = never_after(p, start ? start - 1 : 0), k = i;
 
-	for (i = 0; i < p->nr_never; i++)
-		if (p->never[i].start == start && p->never[i].end == end)
-			return 0;
-	if (!grow((void **)&p->never, &p->cap_never, p->nr_never + 1,
-		  sizeof(*p->never)))
-		return -ENOMEM;
-	p->never[p->nr_never].start = start;
-	p->never[p->nr_never].end = end;
-	p->nr_never++;
+	/* [i, k): the ranges that overlap or touch [start, end) */
+	while (k < p->nr_never && p->never[k].start <= end) {
+		if (p->never[k].start < start)
+			start = p->never[k].start;
+		if (p->never[k].end > end)
+			end = p->never[k].end;
+		k++;
+	}
+	if (k == i) {
+		if (p->nr_never >= PROCS_NEVER_MAX)
+			return -ENOSPC;
+		if (!grow((void **)&p->never, &p->cap_never, p->nr_never + 1,
+			  sizeof(*p->never)))
+			return -ENOMEM;
+		memmove(&p->never[i + 1], &p->never[i],
+			(p->nr_never - i) * sizeof(*p->never));
+		p->nr_never++;
+		k = i + 1;
+	}
+	p->never[i].start = start;
+	p->never[i].end = end;
+	memmove(&p->never[i + 1], &p->never[k],
+		(p->nr_never - k) * sizeof(*p->never));
+	p->nr_never -= k - i - 1;
 	return 0;
 }
 
 bool procs_is_never(const struct proc *p, uint64_t start, uint64_t end)
 {
-	size_t i;
+	size_t i = never_after(p, start);
 
-	for (i = 0; i < p->nr_never; i++)
-		if (p->never[i].start < end && start < p->never[i].end)
-			return true;
-	return false;
+	return i < p->nr_never && p->never[i].start < end;
 }
 
 struct range_state *procs_range(struct procs *ps, struct proc *p,

@@ -39,7 +39,7 @@ struct proc {
 	int pidfd; /* main thread: exit watch; -1 none */
 	bool dead; /* exited: its claims are to be released */
 	bool maps_changed; /* unmapped or remapped: prune its states */
-	struct addr_range *never;
+	struct addr_range *never; /* sorted, disjoint, not touching */
 	size_t nr_never, cap_never;
 	struct range_state *r;
 	size_t nr, cap;
@@ -60,9 +60,19 @@ void procs_unlock(struct procs *ps);
 /* The entry of pid, or NULL; with create, a new one (NULL: no memory). */
 struct proc *procs_get(struct procs *ps, pid_t pid, bool create);
 
-/* Exclude [start, end) of p from observer-driven work. 0 or -ENOMEM. */
+/* Entries with an exit watch (pidfd >= 0); takes the lock. */
+size_t procs_watched(struct procs *ps);
+
+/* Excluded ranges a process may have (after merging). */
+#define PROCS_NEVER_MAX 64
+
+/*
+ * Exclude [start, end) of p from observer-driven work. The ranges are
+ * kept sorted and disjoint (touching or overlapping ones merge). 0,
+ * -ENOSPC (PROCS_NEVER_MAX ranges already), -ENOMEM.
+ */
 int procs_never_add(struct proc *p, uint64_t start, uint64_t end);
-/* Does [start, end) overlap an excluded range of p? */
+/* Does [start, end) overlap an excluded range of p? O(log n). */
 bool procs_is_never(const struct proc *p, uint64_t start, uint64_t end);
 
 /* The state of exactly [start, end), created with a fresh owner key. */

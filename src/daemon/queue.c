@@ -30,7 +30,7 @@ static void free_list(struct job *j)
 	while (j) {
 		struct job *next = j->next;
 
-		free(j);
+		queue_job_free(j);
 		j = next;
 	}
 }
@@ -42,7 +42,8 @@ void queue_destroy(struct queue *q)
 	for (i = 0; i < JOB_PRIO_COUNT; i++)
 		free_list(q->head[i]);
 	free_list(q->done);
-	free(q->running);
+	if (q->running)
+		queue_job_free(q->running);
 	if (q->wake_fd >= 0)
 		close(q->wake_fd);
 	pthread_cond_destroy(&q->cond);
@@ -94,24 +95,70 @@ static void unlink_job(struct queue *q, struct job *j)
 	j->next = NULL;
 }
 
-static struct job *find_same(struct queue *q, pid_t pid, uint64_t start,
-			     uint64_t end)
+/* May a request bound to t join j? */
+static bool joinable(const struct job *j, const struct target *t)
+{
+	if (t->mm_fd < 0)
+		return true; /* the observer's: any binding will do */
+	if (j->tgt.mm_fd >= 0)
+		return target_same(&j->tgt, t);
+	return j->state == JOB_QUEUED; /* it takes t's binding */
+}
+
+static struct job *find_same(struct queue *q, const struct target *t,
+			     uint64_t start, uint64_t end)
 {
 	struct job *j;
 	int i;
 
-	if (q->running && q->running->pid == pid &&
-	    q->running->start == start && q->running->end == end)
-		return q->running;
+	j = q->running;
+	if (j && j->pid == t->pid && j->start == start && j->end == end &&
+	    joinable(j, t))
+		return j;
 	for (i = 0; i < JOB_PRIO_COUNT; i++)
 		for (j = q->head[i]; j; j = j->next)
-			if (j->pid == pid && j->start == start && j->end == end)
+			if (j->pid == t->pid && j->start == start &&
+			    j->end == end && joinable(j, t))
 				return j;
 	return NULL;
 }
 
+/* -EDQUOT when uid may not have one more job of prio. */
+static int quota(struct queue *q, uid_t uid, enum job_prio prio)
+{
+	size_t n = 0, now = 0;
+	struct job *j;
+	int i;
+
+	if (uid == QUEUE_NO_UID)
+		return 0;
+	for (i = -1; i < JOB_PRIO_COUNT; i++) {
+		for (j = i < 0 ? q->running : q->head[i]; j;
+		     j = i < 0 ? NULL : j->next) {
+			if (j->uid != uid)
+				continue;
+			n++;
+			now += j->prio == JOB_PRIO_NOW;
+		}
+	}
+	if (n >= QUEUE_UID_MAX ||
+	    (prio == JOB_PRIO_NOW && now >= QUEUE_UID_NOW_MAX))
+		return -EDQUOT;
+	return 0;
+}
+
 int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
 	       enum job_prio prio, struct job **out, bool *joined)
+{
+	struct target t = TARGET_UNBOUND(pid);
+
+	return queue_push_target(q, &t, QUEUE_NO_UID, start, end, prio, out,
+				 joined);
+}
+
+int queue_push_target(struct queue *q, struct target *t, uid_t uid,
+		      uint64_t start, uint64_t end, enum job_prio prio,
+		      struct job **out, bool *joined)
 {
 	struct job *j;
 	int err = 0;
@@ -121,8 +168,14 @@ int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
 		err = -EAGAIN;
 		goto out;
 	}
-	j = find_same(q, pid, start, end);
+	j = find_same(q, t, start, end);
 	if (j) {
+		if (j->tgt.mm_fd < 0 && t->mm_fd >= 0) {
+			j->tgt = *t;
+			*t = (struct target)TARGET_UNBOUND(t->pid);
+		}
+		if (j->uid == QUEUE_NO_UID)
+			j->uid = uid;
 		if (j->state == JOB_QUEUED && prio < j->prio) {
 			unlink_job(q, j);
 			j->prio = prio;
@@ -136,13 +189,19 @@ int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
 		err = -EAGAIN;
 		goto out;
 	}
+	err = quota(q, uid, prio);
+	if (err)
+		goto out;
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		err = -ENOMEM;
 		goto out;
 	}
 	j->id = q->next_id++;
-	j->pid = pid;
+	j->pid = t->pid;
+	j->uid = uid;
+	j->tgt = *t;
+	*t = (struct target)TARGET_UNBOUND(t->pid);
 	j->start = start;
 	j->end = end;
 	j->prio = prio;
@@ -196,6 +255,7 @@ struct job *queue_take_done(struct queue *q)
 
 void queue_job_free(struct job *j)
 {
+	target_release(&j->tgt);
 	free(j);
 }
 
@@ -269,6 +329,27 @@ void queue_kick(struct queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
+static size_t rr_slot(uid_t uid)
+{
+	return (size_t)uid * 2654435761u % QUEUE_RR_SLOTS;
+}
+
+/*
+ * Take from prio's list the first job of the uid served longest ago:
+ * round robin between uids, arrival order within one.
+ */
+static struct job *take_fair(struct queue *q, enum job_prio prio)
+{
+	struct job *j, *best = NULL;
+
+	for (j = q->head[prio]; j; j = j->next)
+		if (!best || q->rr[rr_slot(j->uid)] < q->rr[rr_slot(best->uid)])
+			best = j;
+	unlink_job(q, best);
+	q->rr[rr_slot(best->uid)] = ++q->served;
+	return best;
+}
+
 struct job *queue_pop(struct queue *q, bool *kicked)
 {
 	struct job *j = NULL;
@@ -284,14 +365,9 @@ struct job *queue_pop(struct queue *q, bool *kicked)
 			*kicked = true;
 			break;
 		}
-		for (i = 0; i < JOB_PRIO_COUNT && !j; i++) {
-			j = q->head[i];
-			if (j) {
-				q->head[i] = j->next;
-				if (!q->head[i])
-					q->tail[i] = NULL;
-			}
-		}
+		for (i = 0; i < JOB_PRIO_COUNT && !j; i++)
+			if (q->head[i])
+				j = take_fair(q, (enum job_prio)i);
 		if (j) {
 			j->next = NULL;
 			j->state = JOB_RUNNING;
@@ -333,6 +409,40 @@ void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 	j->pieces_done = pieces_done;
 	j->pieces_total = pieces_total;
 	j->progress_gen++;
+	pthread_mutex_unlock(&q->lock);
+	wake_main(q);
+}
+
+bool queue_others_wait(struct queue *q, const struct job *j)
+{
+	bool found = false;
+	struct job *o;
+	int i;
+
+	pthread_mutex_lock(&q->lock);
+	for (i = 0; i <= (int)j->prio && !found; i++)
+		for (o = q->head[i]; o && !found; o = o->next)
+			found = o->uid != j->uid;
+	pthread_mutex_unlock(&q->lock);
+	return found;
+}
+
+void queue_requeue(struct queue *q, struct job *j)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->running == j)
+		q->running = NULL;
+	if (q->stopping) {
+		j->res.error = EAGAIN;
+		snprintf(j->res.message, sizeof(j->res.message),
+			 "contigd is shutting down");
+		finish_locked(q, j);
+	} else {
+		j->state = JOB_QUEUED;
+		append(q, j);
+		q->length++;
+		pthread_cond_signal(&q->cond);
+	}
 	pthread_mutex_unlock(&q->lock);
 	wake_main(q);
 }

@@ -20,6 +20,16 @@
 #include <sys/types.h>
 
 #include "metrics.h"
+#include "target.h"
+
+/* The uid of jobs nobody asked for (the observer's): no quota. */
+#define QUEUE_NO_UID ((uid_t)-1)
+/* Jobs one uid may have queued or running. */
+#define QUEUE_UID_MAX 32
+/* CONTIG_NOW jobs one uid may have queued or running. */
+#define QUEUE_UID_NOW_MAX 2
+/* Slots of the round-robin table (uids hashed into it). */
+#define QUEUE_RR_SLOTS 64
 
 enum job_prio {
 	JOB_PRIO_NOW = 0, /* contig_advise(CONTIG_NOW): someone waits */
@@ -49,7 +59,10 @@ struct job {
 	struct job *next;
 	uint64_t id;
 	pid_t pid;
+	uid_t uid; /* who asked; QUEUE_NO_UID: the observer */
+	struct target tgt; /* the address space it is bound to; owned */
 	uint64_t start, end; /* 0, 0: all eligible memory of pid */
+	uint64_t resume; /* preempted: the piece to go on from; 0: none */
 	enum job_prio prio;
 	enum job_state state;
 	/* Written by the worker under the lock. */
@@ -68,6 +81,8 @@ struct queue {
 	size_t length; /* queued, not running */
 	size_t max;
 	uint64_t next_id;
+	uint64_t served; /* jobs handed to the worker */
+	uint64_t rr[QUEUE_RR_SLOTS]; /* per uid hash: served at last pop */
 	bool stopping;
 	bool kicked; /* the worker has housekeeping to do */
 	int wake_fd; /* eventfd the main thread polls */
@@ -86,6 +101,16 @@ void queue_set_max(struct queue *q, size_t max);
  */
 int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
 	       enum job_prio prio, struct job **out, bool *joined);
+/*
+ * Main thread: the same for a request of uid, bound to *t. A job of the
+ * same range joins only when bound to the same address space (or to none:
+ * it takes t's binding then); a new job takes over t's descriptors (t is
+ * left unbound), a joined one leaves them to the caller. -EDQUOT: uid
+ * has QUEUE_UID_MAX jobs (QUEUE_UID_NOW_MAX for JOB_PRIO_NOW) already.
+ */
+int queue_push_target(struct queue *q, struct target *t, uid_t uid,
+		      uint64_t start, uint64_t end, enum job_prio prio,
+		      struct job **out, bool *joined);
 /* Main thread: is anything queued or running for pid in [start, end)? */
 bool queue_busy(struct queue *q, pid_t pid, uint64_t start, uint64_t end);
 /* Main thread: the finished jobs (a list through ->next), emptied. */
@@ -109,7 +134,8 @@ void queue_stop(struct queue *q);
 void queue_kick(struct queue *q);
 
 /*
- * Worker: wait for the next job (highest priority first), or for a kick.
+ * Worker: wait for the next job (highest priority first; within a
+ * priority, the uid served longest ago first), or for a kick.
  * Returns the job (now running), or NULL on a kick (*kicked) or when
  * stopping (*kicked false).
  */
@@ -119,6 +145,13 @@ void queue_sleep(struct queue *q, uint64_t ns);
 void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 		    uint64_t ops_total, uint32_t pieces_done,
 		    uint32_t pieces_total);
+/*
+ * Worker: does a job of another uid wait at j's priority or above? Then
+ * j, past its time slice, yields (queue_requeue).
+ */
+bool queue_others_wait(struct queue *q, const struct job *j);
+/* Worker: the running job goes back to the end of its priority's list. */
+void queue_requeue(struct queue *q, struct job *j);
 /* Worker: the running job is done (j->res filled); wakes the main thread. */
 void queue_finish(struct queue *q, struct job *j);
 

@@ -3,6 +3,7 @@
  * The worker thread (worker.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +13,15 @@
 
 #include "contig_proto.h"
 #include "log.h"
+#include "pieces.h"
 #include "worker.h"
 
 /* Progress packets at most this often. */
 #define PROGRESS_NS 100000000u
 /* Passes over a piece whose pages were only busy. */
 #define WORKER_PASSES 3
+/* A job runs at least this long before it yields to another uid's. */
+#define WORKER_SLICE_NS 1000000000u
 /* A CPU-share pause never lasts longer. */
 #define MAX_PAUSE_NS 5000000000u
 
@@ -28,6 +32,9 @@ struct job_ctx {
 	uint64_t ops_done_before;
 	uint32_t piece, pieces;
 	uint64_t last_ns;
+	bool changed; /* the target exec'd or exited: res->message says */
+	uint64_t slice_end_ns; /* CLOCK_MONOTONIC: the job may yield after */
+	bool preempted; /* it yielded to another uid: requeue it */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -122,6 +129,17 @@ void worker_housekeeping(struct worker *w)
 	size_t nr = 0, nr_changed = 0, i;
 
 	procs_lock(w->procs);
+	/*
+	 * No exit watch (they are capped): has it gone? Then it is reaped
+	 * below. (Tests that give their own VMAs model exits themselves.)
+	 */
+	for (i = 0; !w->vmas && i < w->procs->nr; i++) {
+		struct proc *p = w->procs->p[i];
+
+		if (p->pidfd < 0 && !p->dead && kill(p->pid, 0) &&
+		    errno == ESRCH)
+			p->dead = true;
+	}
 	if (procs_reap(w->procs, &owners, &nr))
 		log_warnx("out of memory releasing claims");
 	changed = calloc(w->procs->nr ? w->procs->nr : 1, sizeof(*changed));
@@ -153,16 +171,40 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 		       c->ops_before + total, c->piece, c->pieces);
 }
 
+/*
+ * The job's target is what it was bound to? Otherwise the job ends with
+ * the reason in its result, and what it learnt is not reported.
+ */
+static bool target_changed(struct job_ctx *c)
+{
+	struct job_result *res = &c->j->res;
+
+	if (c->changed)
+		return true;
+	if (!target_check(&c->j->tgt, res->message, sizeof(res->message)))
+		return false;
+	res->error = ESRCH;
+	c->changed = true;
+	return true;
+}
+
+/* Past its slice with another uid waiting: the job yields. */
+static bool yield_now(struct job_ctx *c)
+{
+	if (!c->preempted && now_ns(CLOCK_MONOTONIC) >= c->slice_end_ns &&
+	    queue_others_wait(c->w->q, c->j))
+		c->preempted = true;
+	return c->preempted;
+}
+
+/* Between two batches: shutting down, changed, or time to yield. */
 static int on_cancelled(void *arg)
 {
 	struct job_ctx *c = arg;
 
-	return atomic_load(&c->w->cancel);
+	return atomic_load(&c->w->cancel) || target_changed(c) ||
+	       yield_now(c);
 }
-
-struct piece {
-	uint64_t start, end;
-};
 
 /* The eligible pieces of the job's range; observer jobs skip NEVER. */
 static size_t job_pieces(struct worker *w, const struct job *j,
@@ -191,6 +233,23 @@ static size_t job_pieces(struct worker *w, const struct job *j,
 	}
 	procs_unlock(w->procs);
 	return n;
+}
+
+/* Giant pieces split for bounded passes (pieces.h); *pieces replaced. */
+static int split_pieces(struct worker *w, const struct job *j,
+			struct piece **pieces, size_t *n)
+{
+	struct piece *split;
+	size_t nr;
+	int err;
+
+	err = pieces_split(w->proc_root, j->pid, *pieces, *n, &split, &nr);
+	if (err)
+		return err;
+	free(*pieces);
+	*pieces = split;
+	*n = nr;
+	return 0;
 }
 
 /* Mark the piece's state running, and return its claim key. */
@@ -310,6 +369,13 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	}
 	r.before = before;
 	piece_end(w, j, pc, err, &r);
+	if (target_changed(c))
+		return false;
+	if (c->preempted) {
+		/* this piece again, planned afresh, when its turn comes */
+		j->resume = pc->start;
+		return false;
+	}
 	switch (err) {
 	case 0:
 		res->pieces++;
@@ -350,18 +416,22 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	}
 }
 
-void worker_run_job(struct worker *w, struct job *j)
+bool worker_run_job(struct worker *w, struct job *j)
 {
 	struct job_ctx c = { .w = w, .j = j };
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), resume = j->resume;
 	struct vma_list maps = { 0 };
 	struct piece *pieces = NULL;
 	struct exec_params ep;
 	size_t n, i;
 	int err;
 
-	memset(&j->res, 0, sizeof(j->res));
-	j->res.reached = true;
+	if (!resume) {
+		memset(&j->res, 0, sizeof(j->res));
+		j->res.reached = true;
+	}
+	j->resume = 0;
+	c.slice_end_ns = t0 + WORKER_SLICE_NS;
 	pthread_mutex_lock(&w->lock);
 	ep = w->ep;
 	pthread_mutex_unlock(&w->lock);
@@ -372,6 +442,8 @@ void worker_run_job(struct worker *w, struct job *j)
 	ep.proc_root = w->proc_root;
 
 	worker_housekeeping(w);
+	if (target_changed(&c))
+		goto out;
 	err = read_vmas(w, j->pid, &maps);
 	prune_pid(w, j->pid, &maps, err);
 	if (err) {
@@ -390,6 +462,10 @@ void worker_run_job(struct worker *w, struct job *j)
 		goto out;
 	}
 	n = job_pieces(w, j, &maps, pieces);
+	if (n && split_pieces(w, j, &pieces, &n)) {
+		set_error(&j->res, ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!n) {
 		set_error(
 			&j->res, EINVAL,
@@ -400,6 +476,12 @@ void worker_run_job(struct worker *w, struct job *j)
 	c.pieces = (uint32_t)n;
 	for (i = 0; i < n; i++) {
 		c.piece = (uint32_t)i;
+		if (pieces[i].end <= resume)
+			continue; /* done before the job yielded */
+		if (yield_now(&c)) {
+			j->resume = pieces[i].start;
+			break;
+		}
 		if (!run_piece(w, &c, &ep, &pieces[i]))
 			break;
 	}
@@ -408,11 +490,18 @@ void worker_run_job(struct worker *w, struct job *j)
 	if (j->res.error == ESRCH)
 		prune_pid(w, j->pid, NULL, -ESRCH);
 out:
+	if (c.changed) {
+		/* Nothing learnt of the new image goes back to the caller. */
+		memset(&j->res.before, 0, sizeof(j->res.before));
+		memset(&j->res.after, 0, sizeof(j->res.after));
+		j->res.verified = 0;
+	}
 	if (j->res.error)
 		j->res.reached = false;
-	j->res.duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
+	j->res.duration_us += (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
 	free(pieces);
 	vma_list_free(&maps);
+	return c.preempted && !j->res.error;
 }
 
 static void *worker_main(void *arg)
@@ -433,9 +522,13 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-		worker_run_job(w, j);
+		if (worker_run_job(w, j)) {
+			log_debug("pid %d: yields after its time slice", (int)j->pid);
+			queue_requeue(w->q, j);
+		} else {
+			queue_finish(w->q, j);
+		}
 		cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-		queue_finish(w->q, j);
 		pthread_mutex_lock(&w->lock);
 		share = w->cpu_share;
 		pthread_mutex_unlock(&w->lock);

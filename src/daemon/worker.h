@@ -63,8 +63,14 @@ int worker_start(struct worker *w);
 /* Stop the queue, cancel the running pass at its next batch, join. */
 void worker_stop(struct worker *w);
 
-/* One job, synchronously (the thread's body; tests call it directly). */
-void worker_run_job(struct worker *w, struct job *j);
+/*
+ * One job, synchronously (the thread's body; tests call it directly).
+ * True when it yielded: past its time slice (WORKER_SLICE_NS) with a job
+ * of another uid waiting at its priority or above, it stops after the
+ * current batch and is to be requeued (queue_requeue); it goes on from
+ * the piece it was in (j->resume), its figures adding up.
+ */
+bool worker_run_job(struct worker *w, struct job *j);
 /* Release the claims of dead processes and vanished VMAs. */
 void worker_housekeeping(struct worker *w);
 

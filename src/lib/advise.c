@@ -22,7 +22,7 @@
 
 static uint32_t timeout_ms(void)
 {
-	const char *s = getenv(TIMEOUT_ENV);
+	const char *s = secure_getenv(TIMEOUT_ENV);
 	unsigned long v;
 	char *end;
 

@@ -27,7 +27,7 @@ static uint32_t next_seq;
 
 static const char *runtime_dir(void)
 {
-	const char *d = getenv(CONTIG_RUNTIME_DIR_ENV);
+	const char *d = secure_getenv(CONTIG_RUNTIME_DIR_ENV);
 
 	return d && *d ? d : CONTIG_RUNTIME_DIR;
 }

@@ -6,8 +6,9 @@
   - defrag --wait: figures before/after, exit 0, the region collapsed;
     --json carries the same; progress lines on stderr (not a terminal);
   - defrag without --wait: queued, exit 0;
-  - nobody (setpriv) against a root process: "Permission denied: pid N
-    belongs to uid 0", exit 3; its own process: allowed;
+  - nobody (setpriv) against a root process: "Permission denied: the
+    caller may not read the memory of pid N ...", exit 3; its own process:
+    allowed;
   - no such process 2, bad range 1, bad options 1, no daemon 10, and a
     --timeout shorter than the work: exit 11, the work goes on.
 
@@ -82,7 +83,8 @@ def main():
 
         r = run("defrag", str(pid), user=65534)
         check(r.returncode == 3 and r.stderr.strip() ==
-              "contigctl: Permission denied: pid %d belongs to uid 0" % pid,
+              "contigctl: Permission denied: the caller may not read the "
+              "memory of pid %d (no /proc/%d/pagemap descriptor)" % (pid, pid),
               "nobody refused a root process")
         mine = subprocess.Popen(["setpriv", "--reuid=65534",
                                  "--regid=65534", "--clear-groups",

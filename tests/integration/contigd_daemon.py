@@ -15,7 +15,8 @@ and checks, through the control socket spoken by contigproto.py:
   - malformed, oversized, truncated, wrong-version and bad-range packets
     get the documented errors, and the daemon answers afterwards;
   - a user without privilege is refused another user's process with
-    "Permission denied: pid N belongs to uid 0", and may target its own;
+    "Permission denied: the caller may not read the memory of pid N", and
+    may target its own;
   - SIGHUP with a broken file keeps the old settings (file:line logged),
     with a good one applies it; the stats file passes promtool;
   - SIGTERM drains: exit 0, socket removed;
@@ -254,7 +255,8 @@ def main():
             "print(r['error']); "
             "r = c.call(cp.status_req()); print(r['error'])") % tpid)
         check(me[0] == str(EPERM) and me[1] ==
-              "Permission denied: pid %d belongs to uid 0" % tpid,
+              "Permission denied: the caller may not read the memory of "
+              "pid %d (no /proc/%d/pagemap descriptor)" % (tpid, tpid),
               "nobody refused a root process: %s" % me[:2])
         check(me[2] == "0", "nobody may hint its own process")
         check(me[3] == "0", "nobody may ask status")

@@ -112,8 +112,29 @@ class Client:
         self.s.settimeout(timeout)
         self.s.connect(path)
 
-    def send(self, pkt):
-        self.s.send(pkt)
+    def send(self, pkt, fds=()):
+        if fds:
+            socket.send_fds(self.s, [pkt], list(fds))
+        else:
+            self.s.send(pkt)
+
+    @staticmethod
+    def proof_for(pkt):
+        """The descriptor a process request goes with, as libcontig and
+        contigctl send it: /proc/PID/pagemap of the pid it names (self for
+        0), opened by this process; None when it names no process or the
+        kernel refuses the open."""
+        if len(pkt) < HDR.size + 4:
+            return None
+        mtype = HDR.unpack_from(pkt)[2]
+        if mtype not in (HINT, DEFRAG, SHOW):
+            return None
+        pid = struct.unpack_from("<i", pkt, HDR.size)[0]
+        try:
+            return os.open("/proc/%s/pagemap" % (pid or "self"),
+                           os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
 
     def recv(self):
         pkt = self.s.recv(MAX_REPLY)
@@ -121,10 +142,16 @@ class Client:
             raise ConnectionError("contigd closed the connection")
         return parse(pkt)
 
-    def call(self, pkt, progress=None):
-        """Send a request; the final answer (progress packets go to
-        progress, a list, when given)."""
-        self.send(pkt)
+    def call(self, pkt, progress=None, proof=True):
+        """Send a request (with its proof of access unless proof is
+        False); the final answer (progress packets go to progress, a
+        list, when given)."""
+        fd = self.proof_for(pkt) if proof else None
+        try:
+            self.send(pkt, () if fd is None else (fd,))
+        finally:
+            if fd is not None:
+                os.close(fd)
         while True:
             r = self.recv()
             if is_progress(r["type"]):

@@ -2,9 +2,10 @@
 /*
  * libcontig without a real daemon: bad arguments, no daemon, and fake
  * daemons (a thread serving the socket) that answer right, refuse, die
- * mid-request, restart, send garbage or never answer. The host program
- * must get an errno, never a signal. contig_query against the process's
- * own pagemap.
+ * mid-request, restart, send garbage, never answer or refuse the
+ * connection (EBUSY). The host program must get an errno, never a signal.
+ * Every request carries the caller's /proc/self/pagemap descriptor.
+ * contig_query against the process's own pagemap.
  */
 #include <check.h>
 #include <errno.h>
@@ -14,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@ enum fake_mode {
 	FAKE_GARBAGE, /* replies with bytes that are no reply */
 	FAKE_SILENT, /* never replies */
 	FAKE_ONE_SHOT, /* replies, then closes: a daemon that restarted */
+	FAKE_BUSY, /* refuses every connection: EBUSY packet, seq 0 */
 };
 
 struct fake {
@@ -38,6 +42,7 @@ struct fake {
 	pthread_t t;
 	volatile int stop;
 	int served;
+	int proofs; /* requests that came with our /proc/self/pagemap */
 };
 
 static struct fake fk;
@@ -66,6 +71,58 @@ static void answer(int fd, const unsigned char *buf, size_t n)
 	send(fd, &rep, sizeof(rep), MSG_NOSIGNAL);
 }
 
+/* Is fd this process's /proc/self/pagemap (same inode)? */
+static int is_our_pagemap(int fd)
+{
+	struct stat a, b;
+	int own = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int same;
+
+	same = own >= 0 && !fstat(fd, &a) && !fstat(own, &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	if (own >= 0)
+		close(own);
+	return same;
+}
+
+/* One packet; the descriptor passed with it is checked and closed. */
+static ssize_t recv_request(int fd, unsigned char *buf, size_t cap)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, cap };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	int proof;
+
+	if (n <= 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&proof, CMSG_DATA(cm), sizeof(proof));
+		fk.proofs += is_our_pagemap(proof);
+		close(proof);
+	}
+	return n;
+}
+
+static void refuse_busy(int fd)
+{
+	struct contig_reply_hdr r;
+
+	memset(&r, 0, sizeof(r));
+	proto_reply_init(&r, 0, 0, sizeof(r), 0, EBUSY, "all 1 slots busy");
+	send(fd, &r, sizeof(r), MSG_NOSIGNAL);
+	close(fd);
+}
+
 static void *serve(void *arg)
 {
 	struct pollfd p[64];
@@ -79,6 +136,10 @@ static void *serve(void *arg)
 			continue;
 		if ((p[0].revents & POLLIN) && n < 64) {
 			p[n].fd = accept(fk.lfd, NULL, NULL);
+			if (p[n].fd >= 0 && fk.mode == FAKE_BUSY) {
+				refuse_busy(p[n].fd);
+				continue;
+			}
 			p[n].events = POLLIN;
 			p[n].revents = 0;
 			n += p[n].fd >= 0;
@@ -89,7 +150,7 @@ static void *serve(void *arg)
 
 			if (!(p[i].revents & (POLLIN | POLLHUP)))
 				continue;
-			got = recv(p[i].fd, buf, sizeof(buf), 0);
+			got = recv_request(p[i].fd, buf, sizeof(buf));
 			if (got > 0)
 				fk.served++;
 			if (got > 0 && fk.mode != FAKE_CLOSE &&
@@ -121,6 +182,7 @@ static void fake_start(enum fake_mode mode)
 	fk.mode = mode;
 	fk.stop = 0;
 	fk.served = 0;
+	fk.proofs = 0;
 	ck_assert_int_eq(setenv("CONTIGD_RUNTIME_DIR", fk.dir, 1), 0);
 	ck_assert_int_eq(pthread_create(&fk.t, NULL, serve, NULL), 0);
 }
@@ -211,6 +273,7 @@ static const struct {
 	{ FAKE_CLOSE, CONTIG_NOW, ENOTCONN },
 	{ FAKE_GARBAGE, CONTIG_WANT, EBADMSG },
 	{ FAKE_SILENT, CONTIG_NOW, ETIMEDOUT },
+	{ FAKE_BUSY, CONTIG_WANT, EBUSY },
 };
 
 START_TEST(test_lib_fake_daemon)
@@ -226,6 +289,8 @@ START_TEST(test_lib_fake_daemon)
 	/* and again: a broken connection is not reused */
 	ck_assert_int_eq(advise_errno(p, 8 * 4096, fake_cases[_i].flags),
 			 fake_cases[_i].err);
+	/* each request went with the proof of access */
+	ck_assert_int_eq(fk.proofs, fk.served);
 	fake_stop();
 	unsetenv("CONTIG_TIMEOUT_MS");
 	munmap(p, 8 * 4096);

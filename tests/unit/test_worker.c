@@ -423,16 +423,18 @@ START_TEST(test_worker_thread)
 	}
 	ck_assert_int_eq(worker_start(&f.w), 0);
 	while (done < NR_PROCS) {
-		struct job *list = wait_done(&f);
+		struct job *list = wait_done(&f), *first = list;
 
+		/* the NOW job ran first: the last of the first list (LIFO) */
+		while (!done && first && first->next)
+			first = first->next;
+		if (!done)
+			ck_assert_ptr_eq(first, j[2]);
 		while (list) {
 			struct job *next = list->next;
 
 			ck_assert_int_eq(list->res.error, 0);
 			ck_assert(list->res.reached);
-			/* the NOW job ran first */
-			if (!done)
-				ck_assert_ptr_eq(list, j[2]);
 			done++;
 			queue_job_free(list);
 			list = next;
