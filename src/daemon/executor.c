@@ -62,6 +62,29 @@ static void do_sleep(const struct exec_params *p, uint64_t ns)
 		;
 }
 
+/*
+ * A real sleep is cut into slices with the cancel hook asked after each,
+ * so that a cancel (or a yield to another uid's job) waits one slice, not
+ * a whole batch's budget. A test's fake sleep is one call.
+ */
+static void sleep_unless_cancelled(const struct exec_params *p, uint64_t ns)
+{
+	const uint64_t slice = 50000000u; /* 50 ms */
+
+	if (p->sleep_ns || !p->cancelled) {
+		do_sleep(p, ns);
+		return;
+	}
+	while (ns) {
+		uint64_t s = ns < slice ? ns : slice;
+
+		do_sleep(p, s);
+		ns -= s;
+		if (p->cancelled(p->cb_arg))
+			return;
+	}
+}
+
 /* Hold the pages/s budget: wait until pages_issued is within it. */
 static void budget_wait(struct run *rn, uint64_t pages)
 {
@@ -73,7 +96,7 @@ static void budget_wait(struct run *rn, uint64_t pages)
 	due = (double)(rn->pages_issued - pages) / (double)rn->p->budget_pages;
 	now = elapsed(&rn->t0);
 	if (due > now)
-		do_sleep(rn->p, (uint64_t)((due - now) * 1e9));
+		sleep_unless_cancelled(rn->p, (uint64_t)((due - now) * 1e9));
 }
 
 static int retryable(int err)
@@ -143,13 +166,14 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 		for (i = 0; i < nr; i += n) {
 			size_t k;
 
+			n = nr - i < rn->batch ? nr - i : rn->batch;
+			budget_wait(rn, n * rn->pages_per_op);
+			/* Asked after the wait: right before the ops. */
 			if (rn->p->cancelled &&
 			    rn->p->cancelled(rn->p->cb_arg)) {
 				err = -ECANCELED;
 				goto out;
 			}
-			n = nr - i < rn->batch ? nr - i : rn->batch;
-			budget_wait(rn, n * rn->pages_per_op);
 			err = backend_apply(rn->b, rn->pid, ops + i, n);
 			if (err)
 				goto out;
@@ -170,7 +194,7 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 		rn->r->retries += nr_again;
 		if (rn->st)
 			rn->st->retries += nr_again;
-		do_sleep(rn->p, backoff);
+		sleep_unless_cancelled(rn->p, backoff);
 		backoff *= 2;
 		memcpy(ops, again, nr_again * sizeof(*ops));
 		nr = nr_again;

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "backend_sim.h"
 #include "executor.h"
@@ -216,6 +217,44 @@ START_TEST(test_exec_budget)
 	ck_assert_uint_eq(nr_sleeps, (f.r.ops + 63) / 64 - 1);
 	/* the fake sleep does not pass time: at least (ops - 64) / 100 s */
 	ck_assert_uint_ge(slept_ns, (f.r.ops - 64) * 10000000ull);
+	teardown(&f);
+}
+END_TEST
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Cancelled 0.1 s into the pass (a yield to another uid's job). */
+static int cancel_after_100ms(void *arg)
+{
+	return since(arg) > 0.1;
+}
+
+/*
+ * A cancel that comes while the budget holds the next batch back is
+ * honoured within a slice of that wait, before the batch: 100 pages/s
+ * with batches of 64 would otherwise sleep 0.64 s and send a second batch.
+ */
+START_TEST(test_exec_cancel_in_budget_wait)
+{
+	struct fixture f;
+	struct timespec t0;
+
+	setup(&f, 5);
+	f.p.budget_pages = 100;
+	f.p.sleep_ns = NULL; /* real sleeps */
+	f.p.cancelled = cancel_after_100ms;
+	f.p.cb_arg = &t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(run(&f), -ECANCELED);
+	ck_assert_uint_eq(f.r.attempts, 64);
+	ck_assert_double_lt(since(&t0), 0.4);
 	teardown(&f);
 }
 END_TEST
@@ -437,6 +476,7 @@ Suite *test_executor_suite(void)
 	tcase_add_test(tc, test_exec_hard_error);
 	tcase_add_test(tc, test_exec_too_big);
 	tcase_add_test(tc, test_exec_budget);
+	tcase_add_test(tc, test_exec_cancel_in_budget_wait);
 	tcase_add_test(tc, test_exec_bad_range);
 	tcase_add_loop_test(tc, test_exec_evict_anywhere, 0, 2);
 	tcase_add_loop_test(tc, test_exec_torn_reading, 0, 2);
