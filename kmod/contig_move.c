@@ -16,6 +16,33 @@
 #include "contig_ioctl.h"
 
 /*
+ * The migrate type alloc_contig_range() gets for the frame's pageblock:
+ * it re-types the whole block to it when done, so it must be the block's
+ * own.  -EBUSY for a block that is isolated or reserved for atomic
+ * allocations.  Without get_pfnblock_flags_mask() the type cannot be read
+ * and the block becomes movable, as it always did.
+ */
+static int contig_block_type(unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	int mt;
+
+	if (!contig_syms.get_pfnblock_flags_mask)
+		return MIGRATE_MOVABLE;
+	mt = contig_syms.get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+	switch (mt) {
+	case MIGRATE_UNMOVABLE:
+	case MIGRATE_MOVABLE:
+	case MIGRATE_RECLAIMABLE:
+#ifdef CONFIG_CMA
+	case MIGRATE_CMA:
+#endif
+		return mt;
+	}
+	return -EBUSY;
+}
+
+/*
  * Claim the frame pfn for ourselves: on success it is ours, refcount 1.
  * Isolation fails while any page of the frame's pageblock sits in a per-CPU
  * LRU cache (pages just faulted in, or just placed by a previous move):
@@ -23,7 +50,7 @@
  */
 static int contig_claim_frame(unsigned long pfn)
 {
-	int ret, attempt;
+	int ret, attempt, mt;
 
 	for (attempt = 0; attempt < 3; attempt++) {
 		if (attempt == 1)
@@ -33,7 +60,10 @@ static int contig_claim_frame(unsigned long pfn)
 				break;
 			contig_syms.lru_add_drain_all();
 		}
-		ret = alloc_contig_range(pfn, pfn + 1, MIGRATE_MOVABLE,
+		mt = contig_block_type(pfn);
+		if (mt < 0)
+			return mt;
+		ret = alloc_contig_range(pfn, pfn + 1, mt,
 					 GFP_KERNEL | __GFP_NOWARN);
 		if (!ret || ret == -EINTR)
 			return ret;
@@ -89,8 +119,16 @@ out_finalize:
 	return ret;
 }
 
-int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
+/*
+ * Move the page at vaddr into frame pfn (or any frame: CONTIG_PFN_ANY).
+ * *outcome gains CONTIG_OUT_A_MOVED when the page moved and
+ * CONTIG_OUT_B_MOVED when the frame had an occupant that was evicted, even
+ * if the move itself then failed.
+ */
+int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
+		u32 *outcome)
 {
+	bool occupied = false;
 	struct vm_area_struct *vma;
 	struct folio *folio;
 	bool dst_owned = false;
@@ -120,9 +158,13 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
 	folio_put(folio);
 
 	if (dst) {
+		/* A free frame has no references; an occupant gets evicted. */
+		occupied = page_ref_count(dst) != 0;
 		ret = contig_claim_frame(pfn);
 		if (ret)
 			return ret;
+		if (occupied)
+			*outcome |= CONTIG_OUT_B_MOVED;
 	} else {
 		dst = alloc_pages_node(nid,
 				       GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
@@ -147,6 +189,8 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
 		goto out_unlock;
 	}
 	ret = contig_migrate_into(vma, vaddr, dst, &dst_owned);
+	if (!ret)
+		*outcome |= CONTIG_OUT_A_MOVED;
 
 out_unlock:
 	mmap_read_unlock(mm);

@@ -7,7 +7,7 @@
  * THREADS threads send BATCHES random or mutated batches between them:
  * random commands (MOVE, EXCHANGE, INFO, unknown numbers), counts from 0
  * to past CONTIG_MAX_BATCH, bad batch pointers and flags, and ops with
- * random kinds, flags, reserved fields, pids (ours, a child's, init's,
+ * random kinds, flags, reserved and unused fields, pids (ours, a child's, init's,
  * none), addresses (our pages, the child's, unmapped, kernel, unaligned)
  * and frame numbers (any, free, anywhere). Meanwhile our buffer and a
  * child's keep a per-page pattern.
@@ -159,10 +159,16 @@ static void random_op(struct contig_op *op, uint64_t *s)
 	op->pid_b = pick_pid(s);
 	op->vaddr_b = pick_addr(s);
 	op->pfn = pick_pfn(s);
-	if (rnd(s) % 32 == 0)
-		op->reserved0 = (uint32_t)rnd(s);
+	op->outcome = (uint32_t)rnd(s); /* out only: ignored */
 	if (rnd(s) % 32 == 0)
 		op->reserved[rnd(s) % 2] = rnd(s);
+	/* Mostly well-formed: the fields the kind does not use are zero. */
+	if (rnd(s) % 8) {
+		if (op->kind == CONTIG_OP_EXCHANGE)
+			op->pfn = 0;
+		else
+			op->pid_b = 0, op->vaddr_b = 0;
+	}
 }
 
 static void *fuzz(void *arg)
