@@ -318,9 +318,9 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 		       !(op->flags & CONTIG_OP_F_MIGRATE);
 	int ret;
 
+	*outcome = 0;
 	if (!contig_op_valid(op, cmd))
 		return -EINVAL;
-	*outcome = 0;
 	ret = contig_do_op_once(op, inplace, drained, outcome);
 	/*
 	 * A failed op changed nothing, or (MOVE, EXCHANGE_PFN) has a fixed

@@ -99,6 +99,18 @@ static uint64_t vmstat(const char *key)
 	return v;
 }
 
+/* Fold every CPU's pending counter deltas into /proc/vmstat. */
+static void stat_refresh(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("contig_ioctl_fuzz: stat_refresh");
+		close(fd);
+	}
+}
+
 static uint64_t pick_addr(uint64_t *s)
 {
 	switch (rnd(s) % 8) {
@@ -281,6 +293,7 @@ int main(int argc, char **argv)
 	munmap(child_buf, PAGES * PG); /* ours goes; the child keeps its copy */
 	fill(buf, 1);
 	sync();
+	stat_refresh();
 	iso0 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
 	free0 = vmstat("nr_free_pages");
 
@@ -298,6 +311,7 @@ int main(int argc, char **argv)
 	sleep(1); /* let per-cpu lists and deferred frees settle */
 	for (i = 0; i <= NERR; i++)
 		errors += atomic_load(&by_errno[i]);
+	stat_refresh();
 	iso1 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
 	free1 = vmstat("nr_free_pages");
 

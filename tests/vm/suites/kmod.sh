@@ -1,5 +1,6 @@
 #!/bin/sh
-# The kernel module's suite: every case of /guest/contig_test (TAP), then
+# The kernel module's suite: every case of /guest/contig_test (TAP), those
+# of /guest/contig_fidelity (what travels with an exchanged page), then
 # unloading and reloading the module.  Exit status 0 when all passed.
 set -u
 
@@ -18,13 +19,16 @@ if grep -qw ibt /proc/cpuinfo; then
 	echo "kmod: CPU has IBT: the in-place exchange may be unavailable"
 else
 	case "${CONTIG_VM_SERIES:-}" in
-	6.1 | 6.12) export CONTIG_EXPECT_INPLACE=1 ;;
+	6.1 | 6.12 | 6.12-debug) export CONTIG_EXPECT_INPLACE=1 ;;
 	esac
 fi
 
 contig_test "$@"
 rc=$?
 [ "$rc" -eq 0 ] || fail "contig_test exited with status $rc"
+contig_fidelity
+rc=$?
+[ "$rc" -eq 0 ] || fail "contig_fidelity exited with status $rc"
 
 # The module unloads cleanly and loads again.
 rmmod contig || fail "rmmod contig"

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * contig_fidelity - an exchanged page keeps every state that belongs to its
+ * contents, inside the test VM.
+ *
+ *   contig_fidelity [CASE...]     run the cases (all by default), TAP output
+ *   contig_fidelity --list        list the cases
+ *
+ * Each case checks exact values: the bytes a process reads, the bits of
+ * /proc/PID/pagemap and /proc/kpageflags, the counters of /proc/vmstat, a
+ * forked child's exit status.  Cases that need the module's
+ * debug_delay_ms parameter set it and put it back.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "contig_ioctl.h"
+
+#define PG 4096UL
+#define PM_PRESENT (1ULL << 63)
+#define PM_UFFD_WP (1ULL << 57)
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define KPF_SLAB (1ULL << 7)
+#define KPF_SWAPBACKED (1ULL << 14)
+#define DELAY_PARAM "/sys/module/contig/parameters/debug_delay_ms"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+
+enum { PASS = 0, FAIL = 1, SKIP = 2 };
+
+static int dev = -1;
+static char why[160];
+
+#define note(...)                         \
+	do {                              \
+		printf("# " __VA_ARGS__); \
+		putchar('\n');            \
+		fflush(stdout);           \
+	} while (0)
+
+static int skipped(const char *s)
+{
+	snprintf(why, sizeof(why), "%s", s);
+	return SKIP;
+}
+
+/* One pagemap entry of our own address space (0 on error). */
+static uint64_t pagemap(const void *va)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, (off_t)((uintptr_t)va / PG) * 8) != 8)
+		e = 0;
+	close(fd);
+	return e;
+}
+
+static uint64_t frame(const void *va)
+{
+	uint64_t e = pagemap(va);
+
+	return (e & PM_PRESENT) ? e & PM_PFN_MASK : 0;
+}
+
+/* /proc/kpageflags of n frames from pfn; 0 or -errno. */
+static int kpageflags(uint64_t pfn, uint64_t *out, size_t n)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, out, n * 8, (off_t)(pfn * 8));
+	close(fd);
+	return got == (ssize_t)(n * 8) ? 0 : -EIO;
+}
+
+static uint64_t vmstat(const char *key)
+{
+	char line[128];
+	size_t n = strlen(key);
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtoull(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int put_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+static int set_delay(unsigned int ms)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%u", ms);
+	return put_str(DELAY_PARAM, s);
+}
+
+static void paint(char *p, uint64_t v)
+{
+	for (size_t w = 0; w < PG / 8; w++)
+		((uint64_t *)p)[w] = v + w;
+}
+
+/* Words of the page that do not read v + index. */
+static size_t wrong(const char *p, uint64_t v)
+{
+	size_t bad = 0;
+
+	for (size_t w = 0; w < PG / 8; w++)
+		bad += ((const uint64_t *)p)[w] != v + w;
+	return bad;
+}
+
+static bool all_zero(const char *p)
+{
+	for (size_t i = 0; i < PG; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static char *pages(size_t n, int flags)
+{
+	char *p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
+		       flags | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, n * PG, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Run one op; its result (or the ioctl's -errno), *outcome if asked. */
+static int run_op(unsigned long cmd, struct contig_op op, uint32_t *outcome)
+{
+	struct contig_batch b = { .count = 1, .ops = (uintptr_t)&op };
+
+	if (ioctl(dev, cmd, &b) < 0)
+		return -errno;
+	if (b.done != 1)
+		return -EIO;
+	if (outcome)
+		*outcome = op.outcome;
+	return op.result;
+}
+
+static int xchg(const void *a, const void *b, uint32_t flags,
+		uint32_t *outcome)
+{
+	struct contig_op op = {
+		.kind = CONTIG_OP_EXCHANGE,
+		.flags = flags,
+		.pid_a = getpid(),
+		.vaddr_a = (uintptr_t)a,
+		.pid_b = getpid(),
+		.vaddr_b = (uintptr_t)b,
+	};
+	return run_op(CONTIG_IOC_EXCHANGE, op, outcome);
+}
+
+/* Exchange, trying again while the result is transient. */
+static int xchg_retry(const void *a, const void *b)
+{
+	int r = -EAGAIN;
+
+	for (int i = 0; i < 20 && (r == -EAGAIN || r == -EBUSY); i++) {
+		if (i)
+			usleep(20000);
+		r = xchg(a, b, 0, NULL);
+	}
+	return r;
+}
+
+static int want(const char *what, long long got, long long expected)
+{
+	if (got == expected)
+		return PASS;
+	note("%s: got %lld, want %lld", what, got, expected);
+	return FAIL;
+}
+
+/* ---- finding 1: a stale PG_anon_exclusive ------------------------------ */
+
+struct bg_xchg {
+	const void *a, *b;
+	int result;
+	atomic_int done;
+};
+
+static void *bg_xchg_fn(void *arg)
+{
+	struct bg_xchg *x = arg;
+
+	x->result = xchg(x->a, x->b, 0, NULL);
+	atomic_store(&x->done, 1);
+	return NULL;
+}
+
+/*
+ * The race of cow.c's kind: while the module sits between its checks and
+ * the unmapping (debug_delay_ms), page A is zapped and the process forks,
+ * so B is shared with the child.  After the exchange B lives in A's old
+ * frame; the parent's write to B must break COW: the child still reads
+ * the value B had at the fork.
+ */
+static int cow_once(int *verdict)
+{
+	char *m = pages(2, MAP_PRIVATE), *a, *b;
+	struct bg_xchg x = { 0 };
+	int pfd[2], status, ret = FAIL;
+	pthread_t t;
+	pid_t child;
+	char c = 0;
+
+	if (!m || pipe(pfd))
+		return FAIL;
+	a = m;
+	b = m + PG;
+	paint(a, 0xA000);
+	paint(b, 0xB000);
+	x.a = a;
+	x.b = b;
+	pthread_create(&t, NULL, bg_xchg_fn, &x);
+	usleep(100000);
+	madvise(a, PG, MADV_DONTNEED);
+	child = fork();
+	if (child == 0) {
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(3);
+		/* 0: the pre-fork value; 1: the parent's write leaked in. */
+		_exit(wrong(b, 0xB000) == 0 ? 0 : wrong(b, 0xC000) == 0 ? 1 : 2);
+	}
+	/* The fork must have happened inside the exchange. */
+	*verdict = atomic_load(&x.done) ? -1 : 0;
+	pthread_join(t, NULL);
+	if (child < 0)
+		goto out;
+	if (x.result) {
+		note("exchange: %s", strerror(-x.result));
+		*verdict = -1;
+	}
+	paint(b, 0xC000);
+	if (write(pfd[1], "x", 1) != 1 || waitpid(child, &status, 0) != child)
+		goto out;
+	if (*verdict == 0) {
+		ret = want("child's exit status (1: it read the parent's write)",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), 0);
+		ret |= want("wrong words in the parent's B", (long long)wrong(b, 0xC000), 0);
+	} else {
+		ret = PASS;
+	}
+out:
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(m, 2 * PG);
+	return ret;
+}
+
+static int t_cow_zap_fork(void)
+{
+	int ret = FAIL, verdict = -1, tries;
+
+	if (set_delay(400))
+		return skipped("no " DELAY_PARAM);
+	for (tries = 0; tries < 5; tries++) {
+		ret = cow_once(&verdict);
+		if (ret || verdict == 0)
+			break;
+		note("the fork missed the exchange's window; again");
+	}
+	set_delay(0);
+	if (!ret && verdict)
+		return skipped("the fork never landed inside the exchange");
+	return ret;
+}
+
+/* ---- finding 2: PG_swapbacked and MADV_FREE ---------------------------- */
+
+/* Flags of the frame of va, after draining the per-CPU LRU batches. */
+static uint64_t frame_flags(const void *va)
+{
+	uint64_t fl = 0;
+
+	kpageflags(frame(va), &fl, 1);
+	return fl;
+}
+
+static int t_lazyfree(void)
+{
+	char *m = pages(2, MAP_PRIVATE), *lazy, *used;
+	uint64_t pl, pu;
+	int r = PASS, i;
+
+	if (!m)
+		return FAIL;
+	lazy = m;
+	used = m + PG;
+	paint(lazy, 0x1100);
+	paint(used, 0x2200);
+	if (madvise(lazy, PG, MADV_FREE))
+		return skipped("no MADV_FREE");
+	/* MADV_FREE takes effect when this CPU's lazyfree batch drains. */
+	for (i = 0; i < 10 && (frame_flags(lazy) & KPF_SWAPBACKED); i++)
+		put_str("/proc/sys/vm/compact_memory", "1");
+	if (frame_flags(lazy) & KPF_SWAPBACKED)
+		return skipped("MADV_FREE never cleared PG_swapbacked");
+	pl = frame(lazy);
+	pu = frame(used);
+	r |= want("exchange", xchg_retry(lazy, used), 0);
+	r |= want("lazyfree page's new frame is the other's", (long long)frame(lazy), (long long)pu);
+	r |= want("used page's new frame is the other's", (long long)frame(used), (long long)pl);
+	r |= want("SWAPBACKED of the used page's frame",
+		  !!(frame_flags(used) & KPF_SWAPBACKED), 1);
+	r |= want("SWAPBACKED of the lazyfree page's frame",
+		  !!(frame_flags(lazy) & KPF_SWAPBACKED), 0);
+	r |= want("wrong words in the used page", (long long)wrong(used, 0x2200), 0);
+	r |= want("wrong words in the lazyfree page", (long long)wrong(lazy, 0x1100), 0);
+	/*
+	 * Reclaim: the used page must survive, the lazyfree one may go.  The
+	 * exchanged pages wait in a per-CPU LRU batch: drain them all first.
+	 */
+	put_str("/proc/sys/vm/compact_memory", "1");
+	if (madvise(m, 2 * PG, MADV_PAGEOUT)) {
+		note("MADV_PAGEOUT: %s", strerror(errno));
+		r = FAIL;
+	}
+	r |= want("wrong words in the used page after MADV_PAGEOUT",
+		  (long long)wrong(used, 0x2200), 0);
+	r |= want("lazyfree page discarded by MADV_PAGEOUT (reads zero)",
+		  all_zero(lazy), 1);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+/* ---- soft-dirty, uffd-wp: pagemap bits travel with the mapping --------- */
+
+static int t_soft_dirty(void)
+{
+	char *m = pages(2, MAP_PRIVATE);
+	int r = PASS;
+
+	if (!m)
+		return FAIL;
+	paint(m, 0x5000);
+	paint(m + PG, 0x6000);
+	if (put_str("/proc/self/clear_refs", "4"))
+		return skipped("no clear_refs");
+	if (pagemap(m) & PM_SOFT_DIRTY)
+		return skipped("soft-dirty not cleared (no CONFIG_MEM_SOFT_DIRTY)");
+	m[8] = 1; /* word 1 */
+	paint(m, 0x5000);
+	r |= want("exchange", xchg_retry(m, m + PG), 0);
+	r |= want("soft-dirty of the written page", !!(pagemap(m) & PM_SOFT_DIRTY), 1);
+	r |= want("soft-dirty of the clean page", !!(pagemap(m + PG) & PM_SOFT_DIRTY), 0);
+	r |= want("wrong words", (long long)(wrong(m, 0x5000) + wrong(m + PG, 0x6000)), 0);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+static int t_uffd_wp(void)
+{
+	char *m = pages(2, MAP_PRIVATE);
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_writeprotect wp = { 0 };
+	int r = PASS, fd;
+
+	if (!m)
+		return FAIL;
+	paint(m, 0x7000);
+	paint(m + PG, 0x8000);
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return skipped("no userfaultfd");
+	reg.range.start = (uintptr_t)m;
+	reg.range.len = 2 * PG;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	wp.range.start = (uintptr_t)m;
+	wp.range.len = PG;
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(fd, UFFDIO_WRITEPROTECT, &wp)) {
+		close(fd);
+		return skipped("uffd-wp unavailable");
+	}
+	r |= want("uffd-wp before", !!(pagemap(m) & PM_UFFD_WP), 1);
+	r |= want("exchange", xchg_retry(m, m + PG), 0);
+	r |= want("uffd-wp of the protected page", !!(pagemap(m) & PM_UFFD_WP), 1);
+	r |= want("uffd-wp of the other page", !!(pagemap(m + PG) & PM_UFFD_WP), 0);
+	r |= want("wrong words", (long long)(wrong(m, 0x7000) + wrong(m + PG, 0x8000)), 0);
+	close(fd);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+/* ---- mlocked and droppable pages are refused --------------------------- */
+
+static int t_refused(void)
+{
+	char *m = pages(2, MAP_PRIVATE), *d;
+	uint64_t p0, p1;
+	int r = PASS;
+
+	if (!m)
+		return FAIL;
+	paint(m, 0x9000);
+	paint(m + PG, 0x9100);
+	if (mlock(m, PG) == 0) {
+		p0 = frame(m);
+		p1 = frame(m + PG);
+		r |= want("exchange with an mlocked page", xchg(m, m + PG, 0, NULL), -EBUSY);
+		r |= want("mlocked page stayed", (long long)frame(m), (long long)p0);
+		r |= want("other page stayed", (long long)frame(m + PG), (long long)p1);
+		munlock(m, PG);
+	} else {
+		note("mlock: %s (not checked)", strerror(errno));
+	}
+	d = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		 MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0);
+	if (d != MAP_FAILED) {
+		paint(d, 0x9200);
+		p0 = frame(d);
+		r |= want("exchange with a droppable page", xchg(d, m + PG, 0, NULL),
+			  -EOPNOTSUPP);
+		r |= want("exchange by migration with a droppable page",
+			  xchg(m + PG, d, CONTIG_OP_F_MIGRATE, NULL), -EOPNOTSUPP);
+		r |= want("droppable page stayed", (long long)frame(d), (long long)p0);
+		munmap(d, PG);
+	} else {
+		note("no MAP_DROPPABLE on this kernel (not checked)");
+	}
+	r |= want("wrong words", (long long)(wrong(m, 0x9000) + wrong(m + PG, 0x9100)), 0);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+/* ---- finding 3: any frame, slab ones included -------------------------- */
+
+static uint64_t max_pfn(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	unsigned long long start = 0, span, top = 0;
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " spanned %llu", &span) == 1 && start + span > top)
+			top = start + span;
+		if (sscanf(line, " start_pfn: %llu", &start) == 1 && start + span > top)
+			top = start + span;
+	}
+	if (f)
+		fclose(f);
+	return top;
+}
+
+static int t_slab_frames(void)
+{
+	enum { CHUNK = 4096 };
+	static uint64_t fl[CHUNK], after[CHUNK];
+	static struct contig_op ops[CONTIG_MAX_BATCH];
+	static uint64_t pfns[CONTIG_MAX_BATCH];
+	char *m = pages(1, MAP_PRIVATE);
+	uint64_t top = max_pfn(), tried = 0, checked = 0, bad = 0;
+	int r = PASS;
+
+	if (!m || !top)
+		return FAIL;
+	paint(m, 0xAB00);
+	for (uint64_t base = 0; base < top; base += CHUNK) {
+		size_t n = top - base < CHUNK ? top - base : CHUNK, k = 0;
+
+		if (kpageflags(base, fl, n))
+			continue;
+		for (size_t i = 0; i <= n; i++) {
+			struct contig_batch b;
+
+			if (i < n && (fl[i] & KPF_SLAB)) {
+				memset(&ops[k], 0, sizeof(ops[k]));
+				ops[k].kind = CONTIG_OP_EXCHANGE_PFN;
+				ops[k].pid_a = getpid();
+				ops[k].vaddr_a = (uintptr_t)m;
+				ops[k].pfn = base + i;
+				pfns[k++] = base + i;
+			}
+			if (k < CONTIG_MAX_BATCH && (i < n || !k))
+				continue;
+			b = (struct contig_batch){ .count = (uint32_t)k,
+						   .ops = (uintptr_t)ops };
+			if (ioctl(dev, CONTIG_IOC_EXCHANGE, &b) || b.done != k) {
+				note("batch: %s", strerror(errno));
+				r = FAIL;
+			}
+			tried += k;
+			for (size_t j = 0; j < k; j++) {
+				/* Only frames that were slab before and after. */
+				if (kpageflags(pfns[j], after, 1) || !(after[0] & KPF_SLAB))
+					continue;
+				checked++;
+				if (ops[j].result != -EINVAL && bad++ < 5)
+					note("slab frame %#" PRIx64 ": %s", pfns[j],
+					     strerror(-ops[j].result));
+			}
+			k = 0;
+		}
+	}
+	note("%" PRIu64 " slab frames tried, %" PRIu64 " still slab after, %" PRIu64 " not EINVAL",
+	     tried, checked, bad);
+	r |= want("slab frames that did not get EINVAL", (long long)bad, 0);
+	if (checked < 100)
+		r |= want("slab frames checked (at least 100)", (long long)checked, 100);
+	r |= want("wrong words in our page", (long long)wrong(m, 0xAB00), 0);
+	munmap(m, PG);
+	return r;
+}
+
+/* ---- finding 7: NR_ISOLATED_* counts the pages held off the LRU -------- */
+
+/* Isolated pages now: the per-CPU deltas folded in first. */
+static uint64_t nr_isolated(void)
+{
+	put_str("/proc/sys/vm/stat_refresh", "1");
+	return vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
+}
+
+static int t_nr_isolated(void)
+{
+	char *m = pages(2, MAP_PRIVATE);
+	struct bg_xchg x = { 0 };
+	uint64_t base, during, after;
+	pthread_t t;
+	int r = PASS;
+
+	if (!m)
+		return FAIL;
+	paint(m, 0xC100);
+	paint(m + PG, 0xC200);
+	if (set_delay(600))
+		return skipped("no " DELAY_PARAM);
+	base = nr_isolated();
+	x.a = m;
+	x.b = m + PG;
+	pthread_create(&t, NULL, bg_xchg_fn, &x);
+	usleep(200000);
+	during = nr_isolated();
+	pthread_join(t, NULL);
+	set_delay(0);
+	after = nr_isolated();
+	note("nr_isolated: before %" PRIu64 ", during %" PRIu64 ", after %" PRIu64,
+	     base, during, after);
+	r |= want("exchange", x.result, 0);
+	r |= want("pages isolated during the exchange (at least 2)",
+		  during >= base + 2 ? 2 : (long long)(during - base), 2);
+	r |= want("isolated after, minus before", (long long)(after - base), 0);
+	r |= want("wrong words", (long long)(wrong(m, 0xC100) + wrong(m + PG, 0xC200)), 0);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+/* ---- ABI 2: outcome and unused fields ---------------------------------- */
+
+static int t_outcome(void)
+{
+	char *m = pages(2, MAP_PRIVATE);
+	struct contig_op op;
+	uint32_t out = 0xdead;
+	int r = PASS, got;
+
+	if (!m)
+		return FAIL;
+	paint(m, 0xD100);
+	paint(m + PG, 0xD200);
+	out = 0xdead;
+	got = xchg(m, m + PG, CONTIG_OP_F_MIGRATE, &out);
+	r |= want("exchange by migration", got, 0);
+	r |= want("its outcome", out, CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
+	got = xchg(m, m + PG, 0, &out);
+	r |= want("exchange", got, 0);
+	r |= want("its outcome", out, got ? 0 : CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
+	op = (struct contig_op){ .kind = CONTIG_OP_EXCHANGE, .pid_a = getpid(),
+				 .vaddr_a = (uintptr_t)m, .pid_b = getpid(),
+				 .vaddr_b = (uintptr_t)(m + PG), .pfn = 1,
+				 .outcome = 0xdead };
+	r |= want("exchange with a pfn", run_op(CONTIG_IOC_EXCHANGE, op, &out), -EINVAL);
+	r |= want("its outcome", out, 0);
+	r |= want("wrong words", (long long)(wrong(m, 0xD100) + wrong(m + PG, 0xD200)), 0);
+	munmap(m, 2 * PG);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "cow_zap_fork_during_exchange", t_cow_zap_fork },
+	{ "lazyfree_swapbacked_follows_contents", t_lazyfree },
+	{ "soft_dirty_survives", t_soft_dirty },
+	{ "uffd_wp_survives", t_uffd_wp },
+	{ "mlocked_and_droppable_refused", t_refused },
+	{ "slab_frames_einval", t_slab_frames },
+	{ "nr_isolated_counts", t_nr_isolated },
+	{ "outcome_and_unused_fields", t_outcome },
+};
+
+int main(int argc, char **argv)
+{
+	size_t nc = sizeof(cases) / sizeof(cases[0]);
+	int failed = 0, n = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "--list")) {
+		for (size_t i = 0; i < nc; i++)
+			puts(cases[i].name);
+		return 0;
+	}
+	dev = open(CONTIG_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		printf("Bail out! open %s: %s\n", CONTIG_DEVICE_PATH, strerror(errno));
+		return 1;
+	}
+	printf("TAP version 13\n");
+	for (size_t i = 0; i < nc; i++) {
+		bool run = argc <= 1;
+		int r;
+
+		for (int j = 1; j < argc; j++)
+			run |= !strcmp(argv[j], cases[i].name);
+		if (!run)
+			continue;
+		why[0] = 0;
+		r = cases[i].fn();
+		n++;
+		if (r == SKIP)
+			printf("ok %d - %s # SKIP %s\n", n, cases[i].name, why);
+		else
+			printf("%sok %d - %s\n", r ? "not " : "", n, cases[i].name);
+		failed += r == FAIL;
+	}
+	printf("1..%d\n# %d passed, %d failed\n", n, n - failed, failed);
+	return failed ? 1 : 0;
+}
