@@ -18,7 +18,7 @@
 /*
  * Bumped on any incompatible change of the structures below.
  * 2: struct contig_op.outcome (was reserved0); the fields an op's kind does
- *    not use must be zero; CONTIG_CAP_LSM_CHECK.
+ *    not use must be zero; CONTIG_CAP_LSM_CHECK; CONTIG_OP_F_PIDFD.
  */
 #define CONTIG_ABI_VERSION 2
 
@@ -36,6 +36,8 @@
 #define CONTIG_CAP_PTRACE_CHECK (1ULL << 3)
 /* Security modules are asked, as move_pages() asks them. */
 #define CONTIG_CAP_LSM_CHECK (1ULL << 4)
+/* CONTIG_OP_F_PIDFD is understood. */
+#define CONTIG_CAP_PIDFD (1ULL << 5)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -69,7 +71,13 @@ enum contig_op_kind {
 /* struct contig_op.flags */
 /* Do not use the in-place exchange even when it is available. */
 #define CONTIG_OP_F_MIGRATE (1U << 0)
-#define CONTIG_OP_F_ALL CONTIG_OP_F_MIGRATE
+/*
+ * pid_a and pid_b are pidfds of the caller (pidfd_open(2)), not pids: a
+ * pidfd cannot come to name another process.  Needs CONTIG_CAP_PIDFD
+ * (else -EOPNOTSUPP); a descriptor that is not a pidfd gets -EBADF.
+ */
+#define CONTIG_OP_F_PIDFD (1U << 1)
+#define CONTIG_OP_F_ALL (CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD)
 
 /*
  * One operation.  result is written back by the module:

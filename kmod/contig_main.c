@@ -36,22 +36,33 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_PTRACE_CHECK;
 	if (contig_syms.security_task_movememory)
 		caps |= CONTIG_CAP_LSM_CHECK;
+	if (contig_pidfd_available())
+		caps |= CONTIG_CAP_PIDFD;
 	return caps;
 }
 
-/* The mm of process pid, if the caller may ptrace it. */
-static int contig_get_mm(pid_t pid, struct mm_struct **mmp)
+/*
+ * The mm of the process an op names (a pid, or with CONTIG_OP_F_PIDFD a
+ * pidfd of the caller), if the caller may ptrace it.
+ */
+static int contig_get_mm(s32 id, u32 flags, struct mm_struct **mmp)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *p;
 	int ret = 0;
 
-	if (pid <= 0)
-		return -ESRCH;
-	p = find_get_pid(pid);
-	if (!p)
-		return -ESRCH;
+	if (flags & CONTIG_OP_F_PIDFD) {
+		p = contig_pidfd_get(id);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+	} else {
+		if (id <= 0)
+			return -ESRCH;
+		p = find_get_pid(id);
+		if (!p)
+			return -ESRCH;
+	}
 	task = get_pid_task(p, PIDTYPE_PID);
 	put_pid(p);
 	if (!task)
@@ -86,7 +97,7 @@ static int contig_do_move(const struct contig_op *op, u32 *outcome)
 	struct mm_struct *mm;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
 	ret = contig_move(mm, op->vaddr_a, op->pfn, outcome);
@@ -211,10 +222,10 @@ static int contig_do_exchange(const struct contig_op *op, bool inplace,
 	struct folio *fa, *fb;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm_a);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm_a);
 	if (ret)
 		return ret;
-	ret = contig_get_mm(op->pid_b, &mm_b);
+	ret = contig_get_mm(op->pid_b, op->flags, &mm_b);
 	if (ret)
 		goto out_put_mm_a;
 	if (!inplace) {
@@ -244,7 +255,7 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
 	struct mm_struct *mm;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
 	if (!inplace) {

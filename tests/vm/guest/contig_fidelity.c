@@ -646,6 +646,65 @@ static int t_outcome(void)
 	return r;
 }
 
+/* ---- pidfds name processes that pids could not ----------------------- */
+
+static int pidfd_xchg(int fa, const void *a, int fb, const void *b)
+{
+	struct contig_op op = {
+		.kind = CONTIG_OP_EXCHANGE,
+		.flags = CONTIG_OP_F_PIDFD,
+		.pid_a = fa,
+		.vaddr_a = (uintptr_t)a,
+		.pid_b = fb,
+		.vaddr_b = (uintptr_t)b,
+	};
+	return run_op(CONTIG_IOC_EXCHANGE, op, NULL);
+}
+
+static int t_pidfd(void)
+{
+	struct contig_info info;
+	char *m = pages(2, MAP_PRIVATE);
+	uint64_t p0, p1;
+	int r = PASS, self, gone, st;
+	pid_t child;
+
+	if (!m || ioctl(dev, CONTIG_IOC_INFO, &info))
+		return FAIL;
+	self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (self < 0)
+		return skipped("no pidfd_open");
+	paint(m, 0xE100);
+	paint(m + PG, 0xE200);
+	if (!(info.caps & CONTIG_CAP_PIDFD)) {
+		r |= want("pidfd op without CONTIG_CAP_PIDFD",
+			  pidfd_xchg(self, m, self, m + PG), -EOPNOTSUPP);
+		close(self);
+		munmap(m, 2 * PG);
+		return r;
+	}
+	p0 = frame(m);
+	p1 = frame(m + PG);
+	r |= want("exchange named by pidfds", pidfd_xchg(self, m, self, m + PG), 0);
+	r |= want("first page moved to the second's frame", (long long)frame(m), (long long)p1);
+	r |= want("second page moved to the first's frame", (long long)frame(m + PG), (long long)p0);
+	r |= want("a descriptor that is no pidfd", pidfd_xchg(dev, m, self, m + PG), -EBADF);
+	r |= want("a closed descriptor", pidfd_xchg(1000, m, self, m + PG), -EBADF);
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	gone = (int)syscall(SYS_pidfd_open, child, 0);
+	waitpid(child, &st, 0);
+	if (gone >= 0) {
+		r |= want("pidfd of a reaped child", pidfd_xchg(gone, m, self, m + PG), -ESRCH);
+		close(gone);
+	}
+	r |= want("wrong words", (long long)(wrong(m, 0xE100) + wrong(m + PG, 0xE200)), 0);
+	close(self);
+	munmap(m, 2 * PG);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -658,6 +717,7 @@ static const struct {
 	{ "slab_frames_einval", t_slab_frames },
 	{ "nr_isolated_counts", t_nr_isolated },
 	{ "outcome_and_unused_fields", t_outcome },
+	{ "pidfd_names_the_process", t_pidfd },
 };
 
 int main(int argc, char **argv)
