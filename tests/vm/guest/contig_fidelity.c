@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "contig_ioctl.h"
+#include "guest_vmstat.h"
 
 #define PG 4096UL
 #define PM_PRESENT (1ULL << 63)
@@ -98,21 +99,6 @@ static int kpageflags(uint64_t pfn, uint64_t *out, size_t n)
 	got = pread(fd, out, n * 8, (off_t)(pfn * 8));
 	close(fd);
 	return got == (ssize_t)(n * 8) ? 0 : -EIO;
-}
-
-static uint64_t vmstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtoull(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 static int put_str(const char *path, const char *s)
@@ -569,13 +555,6 @@ static int t_slab_frames(void)
 
 /* ---- finding 7: NR_ISOLATED_* counts the pages held off the LRU -------- */
 
-/* Isolated pages now: the per-CPU deltas folded in first. */
-static uint64_t nr_isolated(void)
-{
-	put_str("/proc/sys/vm/stat_refresh", "1");
-	return vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
-}
-
 static int t_nr_isolated(void)
 {
 	char *m = pages(2, MAP_PRIVATE);
@@ -591,19 +570,19 @@ static int t_nr_isolated(void)
 	for (size_t i = 0; i < NDELAYS; i++) {
 		if (set_delay(delays_ms[i]))
 			return skipped("no " DELAY_PARAM);
-		base = nr_isolated();
+		base = vmstat_isolated();
 		x.a = m;
 		x.b = m + PG;
 		pthread_create(&t, NULL, bg_xchg_fn, &x);
 		usleep(delays_ms[i] * 400);
-		during = nr_isolated();
+		during = vmstat_isolated();
 		pthread_join(t, NULL);
 		if (x.result != -EBUSY)
 			break;
 		note("delay %u ms: exchange busy; again", delays_ms[i]);
 	}
 	set_delay(0);
-	after = nr_isolated();
+	after = vmstat_isolated();
 	note("nr_isolated: before %" PRIu64 ", during %" PRIu64 ", after %" PRIu64,
 	     base, during, after);
 	r |= want("exchange", x.result, 0);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "contig_ioctl.h"
+#include "guest_vmstat.h"
 
 #define PG 4096UL
 #define PAGES 1024
@@ -82,33 +83,6 @@ static size_t check(const char *p, uint64_t seed)
 				break;
 			}
 	return bad;
-}
-
-static uint64_t vmstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtoull(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* Fold every CPU's pending counter deltas into /proc/vmstat. */
-static void stat_refresh(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("contig_ioctl_fuzz: stat_refresh");
-		close(fd);
-	}
 }
 
 static uint64_t pick_addr(uint64_t *s)
@@ -293,8 +267,7 @@ int main(int argc, char **argv)
 	munmap(child_buf, PAGES * PG); /* ours goes; the child keeps its copy */
 	fill(buf, 1);
 	sync();
-	stat_refresh();
-	iso0 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
+	iso0 = vmstat_isolated();
 	free0 = vmstat("nr_free_pages");
 
 	atomic_store(&batches_left, nbatch);
@@ -311,8 +284,7 @@ int main(int argc, char **argv)
 	sleep(1); /* let per-cpu lists and deferred frees settle */
 	for (i = 0; i <= NERR; i++)
 		errors += atomic_load(&by_errno[i]);
-	stat_refresh();
-	iso1 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
+	iso1 = vmstat_isolated();
 	free1 = vmstat("nr_free_pages");
 
 	printf("CONTIG-JSON: {\"batches\":%ld,\"threads\":%d,\"ops\":%ld,"
