@@ -80,6 +80,6 @@ int contig_exchange_folios(struct folio *a, struct folio *b);
 
 /* contig_move.c */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
-		u32 *outcome);
+		bool home, u32 *outcome);
 
 #endif /* CONTIG_H */

@@ -100,7 +100,7 @@ static int contig_do_move(const struct contig_op *op, u32 *outcome)
 	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
-	ret = contig_move(mm, op->vaddr_a, op->pfn, outcome);
+	ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 	mmput(mm);
 	return ret;
 }
@@ -148,12 +148,13 @@ static void contig_put_folios(struct folio *fa, struct folio *fb)
 
 /* Move the page at (mm, va) into frame pfn; once more after a drain. */
 static int contig_move_drained(struct mm_struct *mm, unsigned long va,
-			       unsigned long pfn, bool *drained, u32 *outcome)
+			       unsigned long pfn, bool home, bool *drained,
+			       u32 *outcome)
 {
-	int ret = contig_move(mm, va, pfn, outcome);
+	int ret = contig_move(mm, va, pfn, home, outcome);
 
 	if (contig_drain_once(ret, drained))
-		ret = contig_move(mm, va, pfn, outcome);
+		ret = contig_move(mm, va, pfn, home, outcome);
 	return ret;
 }
 
@@ -191,13 +192,17 @@ static int contig_exchange_by_migration(struct mm_struct *mm_a,
 		return ret;
 
 	/* Moving a into b's frame evicts b: the bits mean the same. */
-	ret = contig_move_drained(mm_a, va_a, pfn_b, drained, &step);
+	ret = contig_move_drained(mm_a, va_a, pfn_b, false, drained, &step);
 	*outcome |= step;
 	if (ret)
 		return ret;
-	/* Half done now: this step may drain even when the batch has. */
+	/*
+	 * Half done now: this step may drain even when the batch has.  The
+	 * eviction may have put b in another zone (alloc_contig_range()
+	 * falls back, Normal to DMA32): it goes back to its own zone, a's.
+	 */
 	step = 0;
-	ret = contig_move_drained(mm_b, va_b, pfn_a, &again, &step);
+	ret = contig_move_drained(mm_b, va_b, pfn_a, true, &again, &step);
 	*drained |= again;
 	/* Here the page moved is b. */
 	if (step & CONTIG_OUT_A_MOVED)
@@ -260,7 +265,7 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
 		return ret;
 	if (!inplace) {
 		/* Evict the occupant, then fill. */
-		ret = contig_move(mm, op->vaddr_a, op->pfn, outcome);
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 		goto out_put_mm;
 	}
 	ret = contig_get_folio(mm, op->vaddr_a, &fa);
@@ -269,7 +274,7 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
 	ret = contig_get_folio_pfn(op->pfn, &fb);
 	if (ret == -ENOENT) {
 		folio_put(fa);
-		ret = contig_move(mm, op->vaddr_a, op->pfn, outcome);
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 		goto out_put_mm;
 	}
 	if (ret)

@@ -120,13 +120,14 @@ out_finalize:
 }
 
 /*
- * Move the page at vaddr into frame pfn (or any frame: CONTIG_PFN_ANY).
- * *outcome gains CONTIG_OUT_A_MOVED when the page moved and
+ * Move the page at vaddr into frame pfn (or any frame: CONTIG_PFN_ANY),
+ * which must be in the page's zone unless home (the caller knows the page
+ * was evicted from the frame's zone and goes back).  *outcome gains CONTIG_OUT_A_MOVED when the page moved and
  * CONTIG_OUT_B_MOVED when the frame had an occupant that was evicted, even
  * if the move itself then failed.
  */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
-		u32 *outcome)
+		bool home, u32 *outcome)
 {
 	bool occupied = false;
 	struct vm_area_struct *vma;
@@ -150,7 +151,7 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
 		folio_put(folio);
 		return 0;
 	}
-	if (dst && folio_zone(folio) != page_zone(dst)) {
+	if (dst && !home && folio_zone(folio) != page_zone(dst)) {
 		folio_put(folio);
 		return -EXDEV;
 	}
