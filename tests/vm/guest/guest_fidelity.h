@@ -47,14 +47,14 @@ static char why[160];
 		fflush(stdout);           \
 	} while (0)
 
-static int skipped(const char *s)
+static inline int skipped(const char *s)
 {
 	snprintf(why, sizeof(why), "%s", s);
 	return SKIP;
 }
 
 /* One pagemap entry of our own address space (0 on error). */
-static uint64_t pagemap(const void *va)
+static inline uint64_t pagemap(const void *va)
 {
 	uint64_t e = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
@@ -67,7 +67,7 @@ static uint64_t pagemap(const void *va)
 	return e;
 }
 
-static uint64_t frame(const void *va)
+static inline uint64_t frame(const void *va)
 {
 	uint64_t e = pagemap(va);
 
@@ -75,7 +75,7 @@ static uint64_t frame(const void *va)
 }
 
 /* /proc/kpageflags of n frames from pfn; 0 or -errno. */
-static int kpageflags(uint64_t pfn, uint64_t *out, size_t n)
+static inline int kpageflags(uint64_t pfn, uint64_t *out, size_t n)
 {
 	int fd = open("/proc/kpageflags", O_RDONLY);
 	ssize_t got;
@@ -87,7 +87,7 @@ static int kpageflags(uint64_t pfn, uint64_t *out, size_t n)
 	return got == (ssize_t)(n * 8) ? 0 : -EIO;
 }
 
-static int put_str(const char *path, const char *s)
+static inline int put_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t n;
@@ -99,7 +99,7 @@ static int put_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
-static int set_delay(unsigned int ms)
+static inline int set_delay(unsigned int ms)
 {
 	char s[16];
 
@@ -107,14 +107,14 @@ static int set_delay(unsigned int ms)
 	return put_str(DELAY_PARAM, s);
 }
 
-static void paint(char *p, uint64_t v)
+static inline void paint(char *p, uint64_t v)
 {
 	for (size_t w = 0; w < PG / 8; w++)
 		((uint64_t *)p)[w] = v + w;
 }
 
 /* Words of the page that do not read v + index. */
-static size_t wrong(const char *p, uint64_t v)
+static inline size_t wrong(const char *p, uint64_t v)
 {
 	size_t bad = 0;
 
@@ -123,7 +123,7 @@ static size_t wrong(const char *p, uint64_t v)
 	return bad;
 }
 
-static bool all_zero(const char *p)
+static inline bool all_zero(const char *p)
 {
 	for (size_t i = 0; i < PG; i++)
 		if (p[i])
@@ -131,7 +131,7 @@ static bool all_zero(const char *p)
 	return true;
 }
 
-static char *pages(size_t n, int flags)
+static inline char *pages(size_t n, int flags)
 {
 	char *p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
 		       flags | MAP_ANONYMOUS, -1, 0);
@@ -143,7 +143,7 @@ static char *pages(size_t n, int flags)
 }
 
 /* Run one op; its result (or the ioctl's -errno), *outcome if asked. */
-static int run_op(unsigned long cmd, struct contig_op op, uint32_t *outcome)
+static inline int run_op(unsigned long cmd, struct contig_op op, uint32_t *outcome)
 {
 	struct contig_batch b = { .count = 1, .ops = (uintptr_t)&op };
 
@@ -156,7 +156,7 @@ static int run_op(unsigned long cmd, struct contig_op op, uint32_t *outcome)
 	return op.result;
 }
 
-static int xchg(const void *a, const void *b, uint32_t flags,
+static inline int xchg(const void *a, const void *b, uint32_t flags,
 		uint32_t *outcome)
 {
 	struct contig_op op = {
@@ -171,7 +171,7 @@ static int xchg(const void *a, const void *b, uint32_t flags,
 }
 
 /* Exchange, trying again while the result is transient. */
-static int xchg_retry(const void *a, const void *b)
+static inline int xchg_retry(const void *a, const void *b)
 {
 	int r = -EAGAIN;
 
@@ -183,7 +183,7 @@ static int xchg_retry(const void *a, const void *b)
 	return r;
 }
 
-static int want(const char *what, long long got, long long expected)
+static inline int want(const char *what, long long got, long long expected)
 {
 	if (got == expected)
 		return PASS;

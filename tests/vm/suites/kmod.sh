@@ -1,6 +1,7 @@
 #!/bin/sh
 # The kernel module's suite: every case of /guest/contig_test (TAP), those
-# of /guest/contig_fidelity (what travels with an exchanged page), then
+# of /guest/contig_fidelity (what travels with an exchanged page) and
+# /guest/contig_zone_fill (exchanges by migration with Normal full), then
 # unloading and reloading the module.  Exit status 0 when all passed.
 set -u
 
@@ -29,6 +30,9 @@ rc=$?
 contig_fidelity
 rc=$?
 [ "$rc" -eq 0 ] || fail "contig_fidelity exited with status $rc"
+contig_zone_fill
+rc=$?
+[ "$rc" -eq 0 ] || fail "contig_zone_fill exited with status $rc"
 
 # The module unloads cleanly and loads again.
 rmmod contig || fail "rmmod contig"
