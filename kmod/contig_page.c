@@ -141,7 +141,16 @@ int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
 	 * what it is (on 6.12 a slab's fields alias ->mapping and look
 	 * anonymous).  Trust them, as compaction does, only on the LRU.
 	 */
-	if (folio_test_slab(folio) || page_has_type(&folio->page)) {
+	if (folio_test_slab(folio)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	/* A hugetlb folio is a typed page on 6.12: say what it is. */
+	if (folio_test_hugetlb(folio)) {
+		ret = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (page_has_type(&folio->page)) {
 		ret = -EINVAL;
 		goto out_put;
 	}
