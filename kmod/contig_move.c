@@ -10,6 +10,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/mutex.h>
 #include <linux/pagemap.h>
 
 #include "contig.h"
@@ -43,6 +44,15 @@ static int contig_block_type(unsigned long pfn)
 }
 
 /*
+ * alloc_contig_range() callers must not overlap: one that fails undoes the
+ * isolation of every pageblock in its range, including one that another
+ * caller isolated and is still working in (a VM_BUG_ON in
+ * isolate_single_pageblock() on DEBUG_VM kernels; the kernel's own CMA
+ * serializes with cma_mutex).  Ours take this lock.
+ */
+static DEFINE_MUTEX(contig_claim_lock);
+
+/*
  * Claim the frame pfn for ourselves: on success it is ours, refcount 1.
  * Isolation fails while any page of the frame's pageblock sits in a per-CPU
  * LRU cache (pages just faulted in, or just placed by a previous move):
@@ -60,11 +70,14 @@ static int contig_claim_frame(unsigned long pfn)
 				break;
 			contig_syms.lru_add_drain_all();
 		}
+		mutex_lock(&contig_claim_lock);
 		mt = contig_block_type(pfn);
+		ret = mt < 0 ? mt :
+			       alloc_contig_range(pfn, pfn + 1, mt,
+						  GFP_KERNEL | __GFP_NOWARN);
+		mutex_unlock(&contig_claim_lock);
 		if (mt < 0)
 			return mt;
-		ret = alloc_contig_range(pfn, pfn + 1, mt,
-					 GFP_KERNEL | __GFP_NOWARN);
 		if (!ret || ret == -EINTR)
 			return ret;
 	}
