@@ -15,8 +15,12 @@
 
 #define CONTIG_DEVICE_PATH "/dev/contig"
 
-/* Bumped on any incompatible change of the structures below. */
-#define CONTIG_ABI_VERSION 1
+/*
+ * Bumped on any incompatible change of the structures below.
+ * 2: struct contig_op.outcome (was reserved0); the fields an op's kind does
+ *    not use must be zero; CONTIG_CAP_LSM_CHECK; CONTIG_OP_F_PIDFD.
+ */
+#define CONTIG_ABI_VERSION 2
 
 /* Largest accepted struct contig_batch.count; larger batches get E2BIG. */
 #define CONTIG_MAX_BATCH 1024
@@ -30,6 +34,10 @@
 #define CONTIG_CAP_THP (1ULL << 2)
 /* ptrace access to the target is checked exactly (else CAP_SYS_PTRACE). */
 #define CONTIG_CAP_PTRACE_CHECK (1ULL << 3)
+/* Security modules are asked, as move_pages() asks them. */
+#define CONTIG_CAP_LSM_CHECK (1ULL << 4)
+/* CONTIG_OP_F_PIDFD is understood. */
+#define CONTIG_CAP_PIDFD (1ULL << 5)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -63,21 +71,35 @@ enum contig_op_kind {
 /* struct contig_op.flags */
 /* Do not use the in-place exchange even when it is available. */
 #define CONTIG_OP_F_MIGRATE (1U << 0)
-#define CONTIG_OP_F_ALL CONTIG_OP_F_MIGRATE
+/*
+ * pid_a and pid_b are pidfds of the caller (pidfd_open(2)), not pids: a
+ * pidfd cannot come to name another process.  Needs CONTIG_CAP_PIDFD
+ * (else -EOPNOTSUPP); a descriptor that is not a pidfd gets -EBADF.
+ */
+#define CONTIG_OP_F_PIDFD (1U << 1)
+#define CONTIG_OP_F_ALL (CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD)
 
 /*
  * One operation.  result is written back by the module:
  *   0           done
  *   -EBUSY      page pinned, locked in memory, or raced with another user
  *   -EAGAIN     transient (page locked, off the LRU, being migrated): retry
- *   -EINVAL     not an anonymous page (file, shmem, special mapping), or a
- *               malformed op (unknown kind or flag, nonzero reserved field)
- *   -EOPNOTSUPP huge page (THP/hugetlb), KSM page, page in the swap cache
+ *   -EINVAL     not an anonymous page (file, shmem, special mapping, a
+ *               frame the kernel uses: slab, page table), or a malformed op
+ *               (unknown kind or flag, nonzero reserved or unused field)
+ *   -EOPNOTSUPP huge page (THP/hugetlb), KSM page, page in the swap cache,
+ *               droppable mapping (MAP_DROPPABLE)
  *   -EFAULT     nothing mapped at vaddr (or not present, or a kernel address)
  *   -ESRCH      no such process, or it has no memory (exiting, kernel thread)
- *   -EPERM      no ptrace access to the process
+ *   -EPERM      no ptrace access to the process, or a security module
+ *               refused (security_task_movememory())
  *   -EXDEV      the two frames are in different zones or memory cgroups
+ *   -EHWPOISON  a memory error while copying: neither page changed
  * Other negative errno values can appear (-ENOMEM, -EINTR).
+ * Fields the op's kind does not use (pid_b and vaddr_b of MOVE and
+ * EXCHANGE_PFN, pfn of EXCHANGE) must be zero.  outcome is written back
+ * with the result and says which pages changed frame, whatever the result:
+ * an exchange by migration that fails in its second step has moved pages.
  */
 struct contig_op {
 	__u32 kind; /* enum contig_op_kind */
@@ -88,9 +110,15 @@ struct contig_op {
 	__u64 vaddr_b; /* EXCHANGE: the other page; else 0 */
 	__u64 pfn; /* MOVE, EXCHANGE_PFN: the frame; else 0 */
 	__s32 result; /* out: 0 or -errno */
-	__u32 reserved0; /* zero */
+	__u32 outcome; /* out: CONTIG_OUT_* (ignored on input) */
 	__u64 reserved[2]; /* zero */
 };
+
+/* struct contig_op.outcome */
+/* The page at (pid_a, vaddr_a) now occupies another frame. */
+#define CONTIG_OUT_A_MOVED (1U << 0)
+/* The page at (pid_b, vaddr_b), or the occupant of frame pfn, was moved. */
+#define CONTIG_OUT_B_MOVED (1U << 1)
 
 struct contig_batch {
 	__u32 count; /* number of ops, at most CONTIG_MAX_BATCH */

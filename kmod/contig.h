@@ -47,6 +47,11 @@ struct contig_syms {
 	void (*put_anon_vma)(struct anon_vma *anon_vma);
 	void (*lru_add_drain_all)(void);
 	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
+	int (*security_task_movememory)(struct task_struct *task);
+	struct pid *(*pidfd_pid)(const struct file *file);
+	unsigned long (*get_pfnblock_flags_mask)(const struct page *page,
+						 unsigned long pfn,
+						 unsigned long mask);
 };
 
 extern struct contig_syms contig_syms;
@@ -62,10 +67,19 @@ int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop);
 int contig_check_folio(struct folio *folio);
 void contig_drain_local_lru(void);
 
+/* contig_pidfd.c */
+bool contig_pidfd_available(void);
+struct pid *contig_pidfd_get(int fd);
+
+/* contig_content.c */
+int contig_swap_contents(struct folio *a, struct folio *b);
+void contig_swap_state(struct folio *a, struct folio *b);
+
 /* contig_exchange.c */
 int contig_exchange_folios(struct folio *a, struct folio *b);
 
 /* contig_move.c */
-int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn);
+int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
+		bool home, u32 *outcome);
 
 #endif /* CONTIG_H */

@@ -8,12 +8,15 @@
  * migration entries are restored pointing at the other frame.  No third page
  * is needed, and each byte is read and written once.
  */
-#include <linux/highmem.h>
+#include <linux/delay.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/moduleparam.h>
 #include <linux/page_ref.h>
 #include <linux/rmap.h>
 #include <linux/swap.h>
+#include <linux/vmstat.h>
 
 #include "contig.h"
 
@@ -24,24 +27,44 @@
 #define CONTIG_XCHG_REFS 2
 
 /*
+ * For tests only: sleep this many milliseconds inside every in-place
+ * exchange, after the checks and before the pages are unmapped, to widen
+ * the window in which their owners can unmap, fork or exit.
+ */
+static unsigned int debug_delay_ms;
+module_param(debug_delay_ms, uint, 0644);
+MODULE_PARM_DESC(debug_delay_ms,
+		 "Tests only: delay inside each in-place exchange (ms, 0: off)");
+
+/*
  * Take the folio off the LRU.  A folio just faulted in, exchanged or
  * migrated waits off the LRU in a per-CPU cache until that fills up; in a
  * chain of exchanges, the page that travels along the chain is in this
  * CPU's cache at every step.  Empty it first.
  */
-static bool contig_isolate(struct folio *folio)
+static bool contig_isolate(struct folio *folio, enum node_stat_item *item)
 {
+	bool isolated;
+
 	if (!folio_test_lru(folio))
 		contig_drain_local_lru();
 #if CONTIG_ISOLATE_LRU_BOOL
-	return contig_syms.folio_isolate_lru(folio);
+	isolated = contig_syms.folio_isolate_lru(folio);
 #else
-	return contig_syms.folio_isolate_lru(folio) == 0;
+	isolated = contig_syms.folio_isolate_lru(folio) == 0;
 #endif
+	if (!isolated)
+		return false;
+	/* Counted as kernel migration counts what it holds off the LRU. */
+	*item = NR_ISOLATED_ANON + folio_is_file_lru(folio);
+	node_stat_mod_folio(folio, *item, folio_nr_pages(folio));
+	return true;
 }
 
-static void contig_putback(struct folio *folio)
+/* item: what contig_isolate() counted (the flags may have changed since). */
+static void contig_putback(struct folio *folio, enum node_stat_item item)
 {
+	node_stat_mod_folio(folio, item, -folio_nr_pages(folio));
 	folio_add_lru(folio);
 	folio_put(folio);
 }
@@ -59,66 +82,6 @@ static void contig_restore(struct folio *src, struct folio *dst)
 #else
 	contig_syms.remove_migration_ptes(src, dst, false);
 #endif
-}
-
-/*
- * Swap two pages' contents in one pass over both: chunk by chunk through a
- * small buffer that stays in L1, so each page is read once and written once
- * (string moves do the copying; they are the fastest copy the CPU has).
- */
-#define CONTIG_SWAP_CHUNK 256
-
-static void contig_swap_contents(struct folio *a, struct folio *b)
-{
-	u64 tmp[CONTIG_SWAP_CHUNK / sizeof(u64)];
-	char *pa = kmap_local_folio(a, 0);
-	char *pb = kmap_local_folio(b, 0);
-	unsigned int off;
-
-	for (off = 0; off < PAGE_SIZE; off += CONTIG_SWAP_CHUNK) {
-		memcpy(tmp, pa + off, CONTIG_SWAP_CHUNK);
-		memcpy(pa + off, pb + off, CONTIG_SWAP_CHUNK);
-		memcpy(pb + off, tmp, CONTIG_SWAP_CHUNK);
-	}
-	kunmap_local(pb);
-	kunmap_local(pa);
-}
-
-/* Page state that belongs to the contents, not to the frame. */
-static const int contig_xchg_flags[] = {
-	PG_dirty,
-	PG_referenced,
-	PG_active,
-	PG_workingset,
-};
-
-static void contig_swap_state(struct folio *a, struct folio *b)
-{
-	struct address_space *mapping;
-	unsigned int i;
-	pgoff_t index;
-
-	for (i = 0; i < ARRAY_SIZE(contig_xchg_flags); i++) {
-		int bit = contig_xchg_flags[i];
-		bool fa = test_bit(bit, &a->flags);
-		bool fb = test_bit(bit, &b->flags);
-
-		if (fa == fb)
-			continue;
-		if (fa) {
-			clear_bit(bit, &a->flags);
-			set_bit(bit, &b->flags);
-		} else {
-			set_bit(bit, &a->flags);
-			clear_bit(bit, &b->flags);
-		}
-	}
-	mapping = READ_ONCE(a->mapping);
-	WRITE_ONCE(a->mapping, READ_ONCE(b->mapping));
-	WRITE_ONCE(b->mapping, mapping);
-	index = a->index;
-	a->index = b->index;
-	b->index = index;
 }
 
 /* Recheck under the folio lock: the page may have changed since lookup. */
@@ -146,6 +109,7 @@ static int contig_recheck_locked(struct folio *folio)
  */
 int contig_exchange_folios(struct folio *a, struct folio *b)
 {
+	enum node_stat_item item_a, item_b;
 	struct anon_vma *av_a, *av_b;
 	int ret;
 
@@ -158,9 +122,9 @@ int contig_exchange_folios(struct folio *a, struct folio *b)
 	if (folio_memcg(a) != folio_memcg(b))
 		return -EXDEV;
 
-	if (!contig_isolate(a))
+	if (!contig_isolate(a, &item_a))
 		return -EAGAIN;
-	if (!contig_isolate(b)) {
+	if (!contig_isolate(b, &item_b)) {
 		ret = -EAGAIN;
 		goto out_putback_a;
 	}
@@ -194,6 +158,9 @@ int contig_exchange_folios(struct folio *a, struct folio *b)
 		goto out_put_av_a;
 	}
 
+	if (debug_delay_ms)
+		msleep(debug_delay_ms);
+
 	contig_syms.try_to_migrate(a, 0);
 	if (folio_mapped(a)) {
 		ret = -EBUSY;
@@ -215,11 +182,13 @@ int contig_exchange_folios(struct folio *a, struct folio *b)
 		goto out_restore_b;
 	}
 
-	contig_swap_contents(a, b);
-	contig_swap_state(a, b);
-
+	ret = contig_swap_contents(a, b);
+	if (!ret)
+		contig_swap_state(a, b);
 	folio_ref_unfreeze(b, CONTIG_XCHG_REFS);
 	folio_ref_unfreeze(a, CONTIG_XCHG_REFS);
+	if (ret)
+		goto out_restore_b;
 
 	/* a's old mappings now lead to frame b, and b's to frame a. */
 	contig_restore(a, b);
@@ -240,8 +209,8 @@ out_unlock_b:
 out_unlock_a:
 	folio_unlock(a);
 out_putback_b:
-	contig_putback(b);
+	contig_putback(b, item_b);
 out_putback_a:
-	contig_putback(a);
+	contig_putback(a, item_a);
 	return ret;
 }

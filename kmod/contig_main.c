@@ -34,22 +34,35 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_EXCHANGE_INPLACE;
 	if (contig_syms.ptrace_may_access)
 		caps |= CONTIG_CAP_PTRACE_CHECK;
+	if (contig_syms.security_task_movememory)
+		caps |= CONTIG_CAP_LSM_CHECK;
+	if (contig_pidfd_available())
+		caps |= CONTIG_CAP_PIDFD;
 	return caps;
 }
 
-/* The mm of process pid, if the caller may ptrace it. */
-static int contig_get_mm(pid_t pid, struct mm_struct **mmp)
+/*
+ * The mm of the process an op names (a pid, or with CONTIG_OP_F_PIDFD a
+ * pidfd of the caller), if the caller may ptrace it.
+ */
+static int contig_get_mm(s32 id, u32 flags, struct mm_struct **mmp)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *p;
 	int ret = 0;
 
-	if (pid <= 0)
-		return -ESRCH;
-	p = find_get_pid(pid);
-	if (!p)
-		return -ESRCH;
+	if (flags & CONTIG_OP_F_PIDFD) {
+		p = contig_pidfd_get(id);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+	} else {
+		if (id <= 0)
+			return -ESRCH;
+		p = find_get_pid(id);
+		if (!p)
+			return -ESRCH;
+	}
 	task = get_pid_task(p, PIDTYPE_PID);
 	put_pid(p);
 	if (!task)
@@ -63,6 +76,9 @@ static int contig_get_mm(pid_t pid, struct mm_struct **mmp)
 		   !capable(CAP_SYS_PTRACE)) {
 		ret = -EPERM;
 	}
+	/* What move_pages(2) asks the security modules. */
+	if (!ret && contig_syms.security_task_movememory)
+		ret = contig_syms.security_task_movememory(task);
 	if (ret)
 		goto out_put_task;
 	mm = get_task_mm(task);
@@ -76,15 +92,15 @@ out_put_task:
 	return ret;
 }
 
-static int contig_do_move(const struct contig_op *op)
+static int contig_do_move(const struct contig_op *op, u32 *outcome)
 {
 	struct mm_struct *mm;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
-	ret = contig_move(mm, op->vaddr_a, op->pfn);
+	ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 	mmput(mm);
 	return ret;
 }
@@ -132,12 +148,13 @@ static void contig_put_folios(struct folio *fa, struct folio *fb)
 
 /* Move the page at (mm, va) into frame pfn; once more after a drain. */
 static int contig_move_drained(struct mm_struct *mm, unsigned long va,
-			       unsigned long pfn, bool *drained)
+			       unsigned long pfn, bool home, bool *drained,
+			       u32 *outcome)
 {
-	int ret = contig_move(mm, va, pfn);
+	int ret = contig_move(mm, va, pfn, home, outcome);
 
 	if (contig_drain_once(ret, drained))
-		ret = contig_move(mm, va, pfn);
+		ret = contig_move(mm, va, pfn, home, outcome);
 	return ret;
 }
 
@@ -147,14 +164,17 @@ static int contig_move_drained(struct mm_struct *mm, unsigned long va,
  * and each step retries on its own: the op must never run again from the
  * state a failed step left, or it would exchange the pages where they then
  * are (a into the frame b was evicted to, b back into its own).
- * 0 only when both pages are where asked; when the second step fails, the
- * first stays done (see contig(4)).  Contents are never lost.
+ * 0 only when both pages are where asked; when a step fails, what the
+ * steps did stays done and *outcome says what moved (see contig(4)).
+ * Contents are never lost.
  */
 static int contig_exchange_by_migration(struct mm_struct *mm_a,
 					unsigned long va_a,
 					struct mm_struct *mm_b,
-					unsigned long va_b, bool *drained)
+					unsigned long va_b, bool *drained,
+					u32 *outcome)
 {
+	u32 step = 0;
 	unsigned long pfn_a, pfn_b;
 	struct folio *fa, *fb;
 	bool again = false;
@@ -171,12 +191,22 @@ static int contig_exchange_by_migration(struct mm_struct *mm_a,
 	if (ret || pfn_a == pfn_b)
 		return ret;
 
-	ret = contig_move_drained(mm_a, va_a, pfn_b, drained);
+	/* Moving a into b's frame evicts b: the bits mean the same. */
+	ret = contig_move_drained(mm_a, va_a, pfn_b, false, drained, &step);
+	*outcome |= step;
 	if (ret)
 		return ret;
-	/* Half done now: this step may drain even when the batch has. */
-	ret = contig_move_drained(mm_b, va_b, pfn_a, &again);
+	/*
+	 * Half done now: this step may drain even when the batch has.  The
+	 * eviction may have put b in another zone (alloc_contig_range()
+	 * falls back, Normal to DMA32): it goes back to its own zone, a's.
+	 */
+	step = 0;
+	ret = contig_move_drained(mm_b, va_b, pfn_a, true, &again, &step);
 	*drained |= again;
+	/* Here the page moved is b. */
+	if (step & CONTIG_OUT_A_MOVED)
+		*outcome |= CONTIG_OUT_B_MOVED;
 	if (ret)
 		return ret;
 
@@ -191,27 +221,30 @@ static int contig_exchange_by_migration(struct mm_struct *mm_a,
 }
 
 static int contig_do_exchange(const struct contig_op *op, bool inplace,
-			      bool *drained)
+			      bool *drained, u32 *outcome)
 {
 	struct mm_struct *mm_a, *mm_b;
 	struct folio *fa, *fb;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm_a);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm_a);
 	if (ret)
 		return ret;
-	ret = contig_get_mm(op->pid_b, &mm_b);
+	ret = contig_get_mm(op->pid_b, op->flags, &mm_b);
 	if (ret)
 		goto out_put_mm_a;
 	if (!inplace) {
 		ret = contig_exchange_by_migration(mm_a, op->vaddr_a, mm_b,
-						   op->vaddr_b, drained);
+						   op->vaddr_b, drained,
+						   outcome);
 		goto out_put_mm_b;
 	}
 	ret = contig_get_folios(mm_a, op->vaddr_a, mm_b, op->vaddr_b, &fa, &fb);
 	if (ret)
 		goto out_put_mm_b;
 	ret = contig_exchange_folios(fa, fb);
+	if (!ret && fa != fb)
+		*outcome = CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED;
 	contig_put_folios(fa, fb);
 out_put_mm_b:
 	mmput(mm_b);
@@ -220,18 +253,19 @@ out_put_mm_a:
 	return ret;
 }
 
-static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace)
+static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
+				  u32 *outcome)
 {
 	struct folio *fa, *fb;
 	struct mm_struct *mm;
 	int ret;
 
-	ret = contig_get_mm(op->pid_a, &mm);
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
 	if (!inplace) {
 		/* Evict the occupant, then fill. */
-		ret = contig_move(mm, op->vaddr_a, op->pfn);
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 		goto out_put_mm;
 	}
 	ret = contig_get_folio(mm, op->vaddr_a, &fa);
@@ -240,12 +274,14 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace)
 	ret = contig_get_folio_pfn(op->pfn, &fb);
 	if (ret == -ENOENT) {
 		folio_put(fa);
-		ret = contig_move(mm, op->vaddr_a, op->pfn);
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 		goto out_put_mm;
 	}
 	if (ret)
 		goto out_put_fa;
 	ret = contig_exchange_folios(fa, fb);
+	if (!ret && fa != fb)
+		*outcome = CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED;
 	folio_put(fb);
 out_put_fa:
 	folio_put(fa);
@@ -254,43 +290,54 @@ out_put_mm:
 	return ret;
 }
 
+/*
+ * Known kind and flags, reserved fields zero, and the fields the kind does
+ * not use zero too (so that later versions can give them a meaning).
+ */
 static bool contig_op_valid(const struct contig_op *op, unsigned int cmd)
 {
 	if (op->flags & ~CONTIG_OP_F_ALL)
 		return false;
-	if (op->reserved0 || op->reserved[0] || op->reserved[1])
+	if (op->reserved[0] || op->reserved[1])
 		return false;
-	if (cmd == CONTIG_IOC_MOVE)
-		return op->kind == CONTIG_OP_MOVE;
-	if (op->kind == CONTIG_OP_EXCHANGE_PFN)
-		return op->pfn != CONTIG_PFN_ANY;
-	return op->kind == CONTIG_OP_EXCHANGE;
+	switch (op->kind) {
+	case CONTIG_OP_MOVE:
+		return cmd == CONTIG_IOC_MOVE && !op->pid_b && !op->vaddr_b;
+	case CONTIG_OP_EXCHANGE_PFN:
+		return cmd == CONTIG_IOC_EXCHANGE && !op->pid_b &&
+		       !op->vaddr_b && op->pfn != CONTIG_PFN_ANY;
+	case CONTIG_OP_EXCHANGE:
+		return cmd == CONTIG_IOC_EXCHANGE && !op->pfn;
+	}
+	return false;
 }
 
 static int contig_do_op_once(const struct contig_op *op, bool inplace,
-			     bool *drained)
+			     bool *drained, u32 *outcome)
 {
 	switch (op->kind) {
 	case CONTIG_OP_MOVE:
-		return contig_do_move(op);
+		return contig_do_move(op, outcome);
 	case CONTIG_OP_EXCHANGE:
-		return contig_do_exchange(op, inplace, drained);
+		return contig_do_exchange(op, inplace, drained, outcome);
 	case CONTIG_OP_EXCHANGE_PFN:
-		return contig_do_exchange_pfn(op, inplace);
+		return contig_do_exchange_pfn(op, inplace, outcome);
 	}
 	return -EINVAL;
 }
 
+/* Run one op: its result, and in *outcome which pages changed frame. */
 static int contig_do_op(const struct contig_op *op, unsigned int cmd,
-			bool *drained)
+			bool *drained, u32 *outcome)
 {
 	bool inplace = contig_inplace_available() &&
 		       !(op->flags & CONTIG_OP_F_MIGRATE);
 	int ret;
 
+	*outcome = 0;
 	if (!contig_op_valid(op, cmd))
 		return -EINVAL;
-	ret = contig_do_op_once(op, inplace, drained);
+	ret = contig_do_op_once(op, inplace, drained, outcome);
 	/*
 	 * A failed op changed nothing, or (MOVE, EXCHANGE_PFN) has a fixed
 	 * target frame: run again, it does what was asked.  An exchange by
@@ -299,7 +346,7 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 	if (op->kind == CONTIG_OP_EXCHANGE && !inplace)
 		return ret;
 	if (contig_drain_once(ret, drained))
-		ret = contig_do_op_once(op, inplace, drained);
+		ret = contig_do_op_once(op, inplace, drained, outcome);
 	return ret;
 }
 
@@ -332,10 +379,11 @@ static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
 			ret = -EFAULT;
 			break;
 		}
-		op.result = contig_do_op(&op, cmd, &drained);
+		op.result = contig_do_op(&op, cmd, &drained, &op.outcome);
 		if (op.result)
 			failed++;
-		if (put_user(op.result, &uops[i].result)) {
+		if (put_user(op.result, &uops[i].result) ||
+		    put_user(op.outcome, &uops[i].outcome)) {
 			ret = -EFAULT;
 			break;
 		}

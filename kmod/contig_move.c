@@ -10,10 +10,47 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/mutex.h>
 #include <linux/pagemap.h>
 
 #include "contig.h"
 #include "contig_ioctl.h"
+
+/*
+ * The migrate type alloc_contig_range() gets for the frame's pageblock:
+ * it re-types the whole block to it when done, so it must be the block's
+ * own.  -EBUSY for a block that is isolated or reserved for atomic
+ * allocations.  Without get_pfnblock_flags_mask() the type cannot be read
+ * and the block becomes movable, as it always did.
+ */
+static int contig_block_type(unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	int mt;
+
+	if (!contig_syms.get_pfnblock_flags_mask)
+		return MIGRATE_MOVABLE;
+	mt = contig_syms.get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+	switch (mt) {
+	case MIGRATE_UNMOVABLE:
+	case MIGRATE_MOVABLE:
+	case MIGRATE_RECLAIMABLE:
+#ifdef CONFIG_CMA
+	case MIGRATE_CMA:
+#endif
+		return mt;
+	}
+	return -EBUSY;
+}
+
+/*
+ * alloc_contig_range() callers must not overlap: one that fails undoes the
+ * isolation of every pageblock in its range, including one that another
+ * caller isolated and is still working in (a VM_BUG_ON in
+ * isolate_single_pageblock() on DEBUG_VM kernels; the kernel's own CMA
+ * serializes with cma_mutex).  Ours take this lock.
+ */
+static DEFINE_MUTEX(contig_claim_lock);
 
 /*
  * Claim the frame pfn for ourselves: on success it is ours, refcount 1.
@@ -23,7 +60,7 @@
  */
 static int contig_claim_frame(unsigned long pfn)
 {
-	int ret, attempt;
+	int ret, attempt, mt;
 
 	for (attempt = 0; attempt < 3; attempt++) {
 		if (attempt == 1)
@@ -33,8 +70,14 @@ static int contig_claim_frame(unsigned long pfn)
 				break;
 			contig_syms.lru_add_drain_all();
 		}
-		ret = alloc_contig_range(pfn, pfn + 1, MIGRATE_MOVABLE,
-					 GFP_KERNEL | __GFP_NOWARN);
+		mutex_lock(&contig_claim_lock);
+		mt = contig_block_type(pfn);
+		ret = mt < 0 ? mt :
+			       alloc_contig_range(pfn, pfn + 1, mt,
+						  GFP_KERNEL | __GFP_NOWARN);
+		mutex_unlock(&contig_claim_lock);
+		if (mt < 0)
+			return mt;
 		if (!ret || ret == -EINTR)
 			return ret;
 	}
@@ -89,8 +132,17 @@ out_finalize:
 	return ret;
 }
 
-int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
+/*
+ * Move the page at vaddr into frame pfn (or any frame: CONTIG_PFN_ANY),
+ * which must be in the page's zone unless home (the caller knows the page
+ * was evicted from the frame's zone and goes back).  *outcome gains CONTIG_OUT_A_MOVED when the page moved and
+ * CONTIG_OUT_B_MOVED when the frame had an occupant that was evicted, even
+ * if the move itself then failed.
+ */
+int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
+		bool home, u32 *outcome)
 {
+	bool occupied = false;
 	struct vm_area_struct *vma;
 	struct folio *folio;
 	bool dst_owned = false;
@@ -112,7 +164,7 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
 		folio_put(folio);
 		return 0;
 	}
-	if (dst && folio_zone(folio) != page_zone(dst)) {
+	if (dst && !home && folio_zone(folio) != page_zone(dst)) {
 		folio_put(folio);
 		return -EXDEV;
 	}
@@ -120,9 +172,13 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
 	folio_put(folio);
 
 	if (dst) {
+		/* A free frame has no references; an occupant gets evicted. */
+		occupied = page_ref_count(dst) != 0;
 		ret = contig_claim_frame(pfn);
 		if (ret)
 			return ret;
+		if (occupied)
+			*outcome |= CONTIG_OUT_B_MOVED;
 	} else {
 		dst = alloc_pages_node(nid,
 				       GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
@@ -147,6 +203,8 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn)
 		goto out_unlock;
 	}
 	ret = contig_migrate_into(vma, vaddr, dst, &dst_owned);
+	if (!ret)
+		*outcome |= CONTIG_OUT_A_MOVED;
 
 out_unlock:
 	mmap_read_unlock(mm);

@@ -50,6 +50,11 @@ static int contig_check_vma(struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_LOCKED)
 		return -EBUSY;
+#ifdef VM_DROPPABLE
+	/* Reclaim may drop its contents at any time: not ours to place. */
+	if (vma->vm_flags & VM_DROPPABLE)
+		return -EOPNOTSUPP;
+#endif
 	return 0;
 }
 
@@ -130,6 +135,32 @@ int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
 	if (page_folio(page) != folio) {
 		ret = -EAGAIN;
 		goto out_put;
+	}
+	/*
+	 * Any frame can be named: only an LRU folio's flags and mapping say
+	 * what it is (on 6.12 a slab's fields alias ->mapping and look
+	 * anonymous).  Trust them, as compaction does, only on the LRU.
+	 */
+	if (folio_test_slab(folio)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	/* A hugetlb folio is a typed page on 6.12: say what it is. */
+	if (folio_test_hugetlb(folio)) {
+		ret = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (page_has_type(&folio->page)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	if (!folio_test_lru(folio)) {
+		/* A page just faulted in waits in this CPU's LRU cache. */
+		contig_drain_local_lru();
+		if (!folio_test_lru(folio)) {
+			ret = -EBUSY;
+			goto out_put;
+		}
 	}
 	ret = contig_check_folio(folio);
 	if (ret)

@@ -102,6 +102,13 @@ void contig_syms_resolve(void)
 		contig_resolve(lookup, "lru_add_drain_all");
 	contig_syms.ptrace_may_access =
 		contig_resolve(lookup, "ptrace_may_access");
+	contig_syms.pidfd_pid = contig_resolve(lookup, "pidfd_pid");
+	contig_syms.get_pfnblock_flags_mask =
+		contig_resolve(lookup, "get_pfnblock_flags_mask");
+#ifdef CONFIG_SECURITY
+	contig_syms.security_task_movememory =
+		contig_resolve(lookup, "security_task_movememory");
+#endif
 }
 
 bool contig_inplace_available(void)

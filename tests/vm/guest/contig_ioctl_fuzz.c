@@ -7,7 +7,7 @@
  * THREADS threads send BATCHES random or mutated batches between them:
  * random commands (MOVE, EXCHANGE, INFO, unknown numbers), counts from 0
  * to past CONTIG_MAX_BATCH, bad batch pointers and flags, and ops with
- * random kinds, flags, reserved fields, pids (ours, a child's, init's,
+ * random kinds, flags, reserved and unused fields, pids (ours, a child's, init's,
  * none), addresses (our pages, the child's, unmapped, kernel, unaligned)
  * and frame numbers (any, free, anywhere). Meanwhile our buffer and a
  * child's keep a per-page pattern.
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "contig_ioctl.h"
+#include "guest_vmstat.h"
 
 #define PG 4096UL
 #define PAGES 1024
@@ -82,21 +83,6 @@ static size_t check(const char *p, uint64_t seed)
 				break;
 			}
 	return bad;
-}
-
-static uint64_t vmstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtoull(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 static uint64_t pick_addr(uint64_t *s)
@@ -159,10 +145,16 @@ static void random_op(struct contig_op *op, uint64_t *s)
 	op->pid_b = pick_pid(s);
 	op->vaddr_b = pick_addr(s);
 	op->pfn = pick_pfn(s);
-	if (rnd(s) % 32 == 0)
-		op->reserved0 = (uint32_t)rnd(s);
+	op->outcome = (uint32_t)rnd(s); /* out only: ignored */
 	if (rnd(s) % 32 == 0)
 		op->reserved[rnd(s) % 2] = rnd(s);
+	/* Mostly well-formed: the fields the kind does not use are zero. */
+	if (rnd(s) % 8) {
+		if (op->kind == CONTIG_OP_EXCHANGE)
+			op->pfn = 0;
+		else
+			op->pid_b = 0, op->vaddr_b = 0;
+	}
 }
 
 static void *fuzz(void *arg)
@@ -275,7 +267,7 @@ int main(int argc, char **argv)
 	munmap(child_buf, PAGES * PG); /* ours goes; the child keeps its copy */
 	fill(buf, 1);
 	sync();
-	iso0 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
+	iso0 = vmstat_isolated();
 	free0 = vmstat("nr_free_pages");
 
 	atomic_store(&batches_left, nbatch);
@@ -292,7 +284,7 @@ int main(int argc, char **argv)
 	sleep(1); /* let per-cpu lists and deferred frees settle */
 	for (i = 0; i <= NERR; i++)
 		errors += atomic_load(&by_errno[i]);
-	iso1 = vmstat("nr_isolated_anon") + vmstat("nr_isolated_file");
+	iso1 = vmstat_isolated();
 	free1 = vmstat("nr_free_pages");
 
 	printf("CONTIG-JSON: {\"batches\":%ld,\"threads\":%d,\"ops\":%ld,"

@@ -1028,6 +1028,18 @@ static int t_err_malformed(void)
 	op = op_xchg(getpid(), m, getpid(), m + PG, 0);
 	op.reserved[1] = 1;
 	r |= expect("reserved field", one(CONTIG_IOC_EXCHANGE, op), -EINVAL);
+	op = op_xchg(getpid(), m, getpid(), m + PG, 0);
+	op.pfn = pfn_of(m);
+	r |= expect("EXCHANGE with a pfn", one(CONTIG_IOC_EXCHANGE, op),
+		    -EINVAL);
+	op = op_move(getpid(), m, CONTIG_PFN_ANY);
+	op.vaddr_b = (uintptr_t)(m + PG);
+	r |= expect("MOVE with a vaddr_b", one(CONTIG_IOC_MOVE, op), -EINVAL);
+	op = op_move(getpid(), m, pfn_of(m + PG));
+	op.kind = CONTIG_OP_EXCHANGE_PFN;
+	op.pid_b = getpid();
+	r |= expect("EXCHANGE_PFN with a pid_b", one(CONTIG_IOC_EXCHANGE, op),
+		    -EINVAL);
 	r |= expect("exchange via MOVE ioctl",
 		    one(CONTIG_IOC_MOVE,
 			op_xchg(getpid(), m, getpid(), m + PG, 0)),
@@ -1059,7 +1071,7 @@ static int t_err_malformed(void)
 				((unsigned char *)g)[i] =
 					(unsigned char)rand_r(&seed);
 			for (int i = 0; i < 64; i++) {
-				g[i].reserved0 = 0;
+				g[i].outcome = 0;
 				g[i].reserved[0] = g[i].reserved[1] = 0;
 				g[i].flags &= 1;
 				g[i].kind = 1 + g[i].kind % 3;

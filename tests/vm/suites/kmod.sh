@@ -1,5 +1,7 @@
 #!/bin/sh
-# The kernel module's suite: every case of /guest/contig_test (TAP), then
+# The kernel module's suite: every case of /guest/contig_test (TAP), those
+# of /guest/contig_fidelity (what travels with an exchanged page) and
+# /guest/contig_zone_fill (exchanges by migration with Normal full), then
 # unloading and reloading the module.  Exit status 0 when all passed.
 set -u
 
@@ -18,7 +20,7 @@ if grep -qw ibt /proc/cpuinfo; then
 	echo "kmod: CPU has IBT: the in-place exchange may be unavailable"
 else
 	case "${CONTIG_VM_SERIES:-}" in
-	6.1 | 6.12) export CONTIG_EXPECT_INPLACE=1 ;;
+	6.1 | 6.12 | 6.12-debug) export CONTIG_EXPECT_INPLACE=1 ;;
 	esac
 fi
 
@@ -51,4 +53,12 @@ fi
 
 insmod /contig.ko || fail "insmod /contig.ko (again)"
 contig_test info || fail "contig_test info after reload"
+
+# What an exchanged page keeps; then exchanges by migration with Normal
+# full.  Last: filling Normal leaves the pageblocks retyped for the cases
+# above, whose targets must be claimable.
+if [ $# -eq 0 ]; then
+	contig_fidelity || fail "contig_fidelity exited with status $?"
+	contig_zone_fill || fail "contig_zone_fill exited with status $?"
+fi
 echo "kmod: ok"
