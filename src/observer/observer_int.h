@@ -13,7 +13,11 @@ struct observer {
 	enum observer_mode mode;
 	struct observer_opts opts;
 	char desc[512];
-	struct heat_table heat;
+	struct heat_table heat;   /* ranking heat: accesses (faults, no sampler) */
+	struct heat_table faults; /* bpf: page faults, for new memory and churn */
+	enum observer_source src; /* what feeds heat */
+	uint64_t next_sample_ns;  /* bpf mode: the access sampler's next round */
+	uint64_t sample_ns;       /* its period */
 	uint64_t last_poll_ns;
 	struct observer_event *evq;
 	size_t ev_nr, ev_cap;
@@ -48,6 +52,11 @@ void obs_proc_close(struct observer *o);
 int obs_proc_watch(struct observer *o, pid_t pid);
 int obs_proc_unwatch(struct observer *o, pid_t pid);
 int obs_proc_poll(struct observer *o, uint64_t now_ns);
+/*
+ * The same reader as the access sampler beside the bpf backend: heat
+ * only, no events (the bpf programs report unmaps and exits).
+ */
+int obs_proc_open_sampler(struct observer *o);
 
 /* One VMA of /proc/PID/smaps, as far as proc mode cares. */
 struct obs_smaps_vma {
