@@ -251,8 +251,10 @@ static void handle_show(struct daemon *d, size_t slot,
 		r->nr++;
 	}
 	procs_unlock(&d->procs);
-	for (i = 0; i < r->nr; i++)
+	for (i = 0; i < r->nr; i++) {
 		r->vma[i].heat = policy_heat(d, pid, r->vma[i].start);
+		r->vma[i].state |= policy_heat_source(d) << CONTIG_VMA_SRC_SHIFT;
+	}
 	len = sizeof(*r) + r->nr * sizeof(r->vma[0]);
 	proto_reply_init(&r->r, rq->type, rq->seq, (uint32_t)len, 0, 0, NULL);
 	if (truncated)

@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "config.h"
 #include "observer.h"
+#include "rank.h"
 #include "procs.h"
 #include "queue.h"
 #include "stats.h"
@@ -80,6 +81,7 @@ struct daemon {
 	size_t nr_watched;
 	struct queue q;
 	struct procs procs;
+	struct rank_memo memo; /* the VMAs the policy chose, and why */
 	struct worker w;
 	struct stats st; /* under w.lock: the worker adds pass counters */
 
@@ -120,5 +122,10 @@ void policy_watch_exit(struct daemon *d, pid_t pid);
 void policy_pid_exited(struct daemon *d, pid_t pid);
 /* Heat of a VMA in contig_proto.h fixed point (0: unknown). */
 uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start);
+/* What feeds the heat: enum observer_source (0 without an observer). */
+uint32_t policy_heat_source(struct daemon *d);
+/* Why the policy chose [start, end) of pid (a worker_why_fn). */
+void policy_why(void *arg, pid_t pid, uint64_t start, uint64_t end, char *buf,
+		size_t size);
 
 #endif
