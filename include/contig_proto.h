@@ -169,6 +169,8 @@ struct contig_rep_status {
 	__u64 blocks_collapsed;
 	__u64 ops_failed;
 	__u64 bytes_contiguous;
+	char heat_source[CONTIG_NAME_LEN]; /* "young", "proc", "fault"... */
+	char tlb[96]; /* the TLB-miss source: "none (no hardware PMU)"... */
 };
 
 /* struct contig_show_vma.state */

@@ -167,6 +167,11 @@ static void handle_status(struct daemon *d, size_t slot,
 					     OBSERVER_MODE_NONE));
 	snprintf(r.backend_reason, sizeof(r.backend_reason), "%s",
 		 d->backend->reason);
+	snprintf(r.heat_source, sizeof(r.heat_source), "%s",
+		 observer_source_name(d->obs ? observer_source(d->obs) :
+					       OBSERVER_SRC_NONE));
+	snprintf(r.tlb, sizeof(r.tlb), "%s",
+		 d->obs ? observer_tlb(d->obs) : "none (no observer)");
 	r.backend_abi = d->binfo.abi_version;
 	r.queue_length = (uint32_t)queue_length(&d->q);
 	r.watched = (uint32_t)st.watched;

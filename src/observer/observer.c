@@ -52,14 +52,17 @@ const char *observer_mode_name(enum observer_mode mode)
 	}
 }
 
-static const char *no_tlb(const struct observer *o, char *buf, size_t size)
+/* "tlb: ..." for the description; remembers it for observer_tlb(). */
+static const char *no_tlb(struct observer *o, char *buf, size_t size)
 {
-	char why[128];
+	char why[64];
 
 	if (observer_pmu_probe(o->opts.sys_root, why, sizeof(why)) > 0)
-		snprintf(buf, size, "tlb: %.100s, no sampler for it yet", why);
+		snprintf(o->tlb, sizeof(o->tlb), "none (%s: not sampled yet)",
+			 why);
 	else
-		snprintf(buf, size, "tlb: none (%.100s)", why);
+		snprintf(o->tlb, sizeof(o->tlb), "none (%s)", why);
+	snprintf(buf, size, "tlb: %s", o->tlb);
 	return buf;
 }
 
@@ -363,6 +366,11 @@ const char *observer_source_name(enum observer_source src)
 	default:
 		return "none";
 	}
+}
+
+const char *observer_tlb(const struct observer *o)
+{
+	return o->tlb;
 }
 
 bool observer_writes_clear_refs(const struct observer *o)

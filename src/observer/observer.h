@@ -143,6 +143,11 @@ double observer_vma_faults(const struct observer *o, pid_t pid,
 enum observer_source observer_source(const struct observer *o);
 /* "fault", "young", "proc", "tlb", or "none". */
 const char *observer_source_name(enum observer_source src);
+/*
+ * The TLB-miss source: "none (no hardware PMU)", or what the PMU offers
+ * and why it is not sampled.
+ */
+const char *observer_tlb(const struct observer *o);
 /* Whether the sampler writes /proc/PID/clear_refs (a privilege to keep). */
 bool observer_writes_clear_refs(const struct observer *o);
 

@@ -13,6 +13,7 @@ struct observer {
 	enum observer_mode mode;
 	struct observer_opts opts;
 	char desc[512];
+	char tlb[96];             /* observer_tlb() */
 	struct heat_table heat;   /* ranking heat: accesses (faults, no sampler) */
 	struct heat_table faults; /* bpf: page faults, for new memory and churn */
 	enum observer_source src; /* what feeds heat */

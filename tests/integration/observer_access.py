@@ -114,6 +114,16 @@ def main():
               re.search(r"heat [\d.]+/s \((young|proc|tlb)\)", lines[0]),
               "hot VMA: pass logged at info with runs, pages, heat, source")
 
+        r = subprocess.run([contigctl, "status", "--json", "--runtime-dir",
+                            d.rd], capture_output=True, text=True, timeout=60)
+        st = json.loads(r.stdout) if r.returncode == 0 else {}
+        pmu = os.path.exists("/sys/bus/event_source/devices/cpu")
+        check(st.get("heat_source") in ("young", "proc") and
+              st.get("tlb", "").startswith("none") and
+              (pmu or "no hardware PMU" in st.get("tlb", "")),
+              "contigctl status: heat source %s, tlb %s"
+              % (st.get("heat_source"), st.get("tlb")))
+
         js = show_json(contigctl, d.rd, hot[1])
         mine = [v for v in js.get("vmas", []) if int(v["start"], 16) == hot[2]]
         check(mine and mine[0].get("heat_source") in ("young", "proc", "tlb")
