@@ -28,9 +28,9 @@ double rank_fragmentation(const struct contig_metrics *m)
 
 double rank_benefit(double rate, const struct contig_metrics *m)
 {
-	if (rate <= 0)
+	if (rate <= 0 || m->present < RANK_MIN_PRESENT)
 		return 0;
-	return rate * rank_fragmentation(m) * (double)m->pages;
+	return rate * rank_fragmentation(m) * (double)m->present;
 }
 
 bool rank_fault_churn(double fault_rate, uint64_t pages)

@@ -3,11 +3,11 @@
  * Which hot VMA is worth a pass, and what the policy remembers of the
  * VMAs it chose (rank.c).
  *
- * Expected benefit = access rate x fragmentation x size in pages, where
- * fragmentation is the share of present pages that are neither in a run
- * of at least 2 MiB nor in an aligned 2 MiB block: a VMA that is one run,
- * or collapsed into huge pages, scores 0 and is left alone until its
- * contiguity decays.
+ * Expected benefit = access rate x fragmentation x size (present pages),
+ * where fragmentation is the share of present pages outside the largest
+ * run or the aligned 2 MiB blocks, whichever covers more: a VMA that is
+ * one run, or collapsed into huge pages, scores 0 and is left alone until
+ * its contiguity decays. Under 2 MiB present there is nothing to gain.
  *
  * A VMA churns when its pages were dropped (MADV_DONTNEED) since the
  * policy chose it, or when it faults its own size a minute over: its
@@ -29,13 +29,15 @@
 #include "metrics.h"
 
 #define RANK_CHURN_COOLDOWN_S 600
+/* Fewer present pages than one 2 MiB block: no benefit. */
+#define RANK_MIN_PRESENT 512u
 /* Entries remembered at most; the oldest choice goes first. */
 #define RANK_MEMO_MAX 4096
 
 /* Share of present pages not yet in contiguous place, 0..1. */
 double rank_fragmentation(const struct contig_metrics *m);
 
-/* rate (accesses/s) x fragmentation x pages. */
+/* rate (accesses/s) x fragmentation x present pages; 0 under 2 MiB. */
 double rank_benefit(double rate, const struct contig_metrics *m);
 
 /* Faulting its own size every minute or faster. */
