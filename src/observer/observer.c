@@ -16,6 +16,11 @@
 
 #define OBS_DEFAULT_HALF_LIFE_S 10.0
 #define OBS_DEFAULT_SAMPLE_S 1.0
+/*
+ * The sampler's share of one core at most: the next round waits until
+ * the last one's CPU time is this share of the interval.
+ */
+#define OBS_SAMPLE_BUDGET_PCT 1
 #define OBS_EVQ_MAX 65536
 
 uint64_t obs_now_ns(void)
@@ -280,18 +285,32 @@ size_t observer_events(struct observer *o, struct observer_event *buf,
 	return n;
 }
 
+/* CPU time of the calling thread, ns. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int observer_poll(struct observer *o)
 {
 	uint64_t now = obs_now_ns();
-	int err;
+	int err = 0;
 
-	err = o->mode == OBSERVER_MODE_BPF ? obs_bpf_poll(o, now) :
-					     obs_proc_poll(o, now);
-	if (o->mode == OBSERVER_MODE_BPF && o->proc &&
-	    now >= o->next_sample_ns) {
+	if (o->mode == OBSERVER_MODE_BPF)
+		err = obs_bpf_poll(o, now);
+	if (o->proc && now >= o->next_sample_ns) {
+		uint64_t c0 = cpu_ns(), cost, wait;
 		int e2 = obs_proc_poll(o, now);
 
-		o->next_sample_ns = now + o->sample_ns;
+		cost = cpu_ns() - c0;
+		wait = cost * (100 / OBS_SAMPLE_BUDGET_PCT);
+		o->next_sample_ns = now + (wait > o->sample_ns ? wait :
+								 o->sample_ns);
+		o->rounds++;
+		o->round_cpu_ns += cost;
 		if (!err)
 			err = e2;
 	}
@@ -390,4 +409,6 @@ void observer_counters(const struct observer *o, struct observer_counters *c)
 	memset(c, 0, sizeof(*c));
 	if (o->mode == OBSERVER_MODE_BPF)
 		obs_bpf_counters(o, c);
+	c->sample_rounds = o->rounds;
+	c->sample_cpu_ns = o->round_cpu_ns;
 }

@@ -63,7 +63,9 @@ struct observer_opts {
 	const char *sys_root;   /* NULL: /sys */
 	bool watch_all;         /* bpf: count faults of every process */
 	const char *fault_hook; /* bpf: NULL (probe), "tp_btf" or "fentry" */
-	double sample_s;        /* bpf: access sampling period; <= 0: 1 s */
+	double sample_s;        /* access sampling period at least; <= 0: 1 s.
+				 * A round that took c of CPU waits 100 c: the
+				 * sampler takes at most 1 % of one core. */
 	bool faults_only;       /* bpf: no access sampler (heat = faults) */
 	observer_log_fn log;    /* NULL: stderr */
 	void *log_ctx;
@@ -95,7 +97,7 @@ struct observer_vma_heat {
 	uint64_t total;  /* events ever counted */
 };
 
-/* Global counters since observer_open (bpf mode; zero in proc mode). */
+/* Global counters since observer_open (fault ones: bpf mode only). */
 struct observer_counters {
 	uint64_t faults;        /* faults counted in watched processes */
 	uint64_t fault_no_vma;  /* faults whose VMA lookup failed */
@@ -103,6 +105,8 @@ struct observer_counters {
 	uint64_t compactions;   /* compaction runs */
 	uint64_t collapses;     /* huge page collapses */
 	uint64_t events_lost;
+	uint64_t sample_rounds; /* access sampler rounds (both modes) */
+	uint64_t sample_cpu_ns; /* their CPU time */
 };
 
 struct observer;

@@ -18,7 +18,8 @@ struct observer {
 	struct heat_table faults; /* bpf: page faults, for new memory and churn */
 	enum observer_source src; /* what feeds heat */
 	uint64_t next_sample_ns;  /* bpf mode: the access sampler's next round */
-	uint64_t sample_ns;       /* its period */
+	uint64_t sample_ns;       /* its period, at least */
+	uint64_t rounds, round_cpu_ns; /* sampler rounds, their CPU time */
 	uint64_t last_poll_ns;
 	struct observer_event *evq;
 	size_t ev_nr, ev_cap;
