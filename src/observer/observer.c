@@ -17,10 +17,11 @@
 #define OBS_DEFAULT_HALF_LIFE_S 10.0
 #define OBS_DEFAULT_SAMPLE_S 1.0
 /*
- * The sampler's share of one core at most: the next round waits until
- * the last one's CPU time is this share of the interval.
+ * The sampler's share of one core at most, in per mille: the next round
+ * waits until the last one's CPU time is this share of the interval.
+ * 0.8 %, so that with the rest of the observer it stays under 1 %.
  */
-#define OBS_SAMPLE_BUDGET_PCT 1
+#define OBS_SAMPLE_BUDGET_PERMILLE 8
 #define OBS_EVQ_MAX 65536
 
 uint64_t obs_now_ns(void)
@@ -306,7 +307,7 @@ int observer_poll(struct observer *o)
 		int e2 = obs_proc_poll(o, now);
 
 		cost = cpu_ns() - c0;
-		wait = cost * (100 / OBS_SAMPLE_BUDGET_PCT);
+		wait = cost * 1000 / OBS_SAMPLE_BUDGET_PERMILLE;
 		o->next_sample_ns = now + (wait > o->sample_ns ? wait :
 								 o->sample_ns);
 		o->rounds++;

@@ -64,8 +64,8 @@ struct observer_opts {
 	bool watch_all;         /* bpf: count faults of every process */
 	const char *fault_hook; /* bpf: NULL (probe), "tp_btf" or "fentry" */
 	double sample_s;        /* access sampling period at least; <= 0: 1 s.
-				 * A round that took c of CPU waits 100 c: the
-				 * sampler takes at most 1 % of one core. */
+				 * A round that took c of CPU waits 125 c: the
+				 * sampler takes 0.8 % of one core at most. */
 	bool faults_only;       /* bpf: no access sampler (heat = faults) */
 	observer_log_fn log;    /* NULL: stderr */
 	void *log_ctx;

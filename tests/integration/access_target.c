@@ -43,20 +43,6 @@ static void die(const char *what)
 	exit(2);
 }
 
-static uint64_t word(const uint64_t *p)
-{
-	return ((uintptr_t)p * 0x9e3779b97f4a7c15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
-}
-
-static void fill_at(char *region, size_t page)
-{
-	uint64_t *w = (uint64_t *)(region + page * PAGE);
-	size_t i;
-
-	for (i = 0; i < PAGE / 8; i++)
-		w[i] = word(&w[i]);
-}
-
 struct work {
 	char *region;
 	size_t len;
@@ -75,7 +61,7 @@ static void hot_loop(const struct work *wk)
 		const uint64_t *w =
 			(const uint64_t *)(wk->region + p * PAGE) + k;
 
-		if (*(volatile const uint64_t *)w != word(w)) {
+		if (*(volatile const uint64_t *)w != pattern_word(w)) {
 			atomic_store(&bad_word, (long)(p * (PAGE / 8) + k));
 			return;
 		}
@@ -93,7 +79,7 @@ static void churn_loop(const struct work *wk)
 		if (madvise(blk, HUGE, MADV_DONTNEED))
 			return;
 		for (i = 0; i < HUGE / PAGE; i++)
-			fill_at(blk, i);
+			pattern_fill(blk, i);
 		usleep(1000);
 	}
 }
@@ -107,17 +93,6 @@ static void *worker(void *arg)
 	else if (wk->mode == 'c')
 		churn_loop(wk);
 	return NULL;
-}
-
-static long check_all(const char *region, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)region;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		if (w[i] != word(&w[i]))
-			return (long)i;
-	return -1;
 }
 
 int main(int argc, char **argv)
@@ -156,7 +131,8 @@ int main(int argc, char **argv)
 	/* base pages whatever THP says, in both mappings */
 	if (madvise(other, wk.len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
-	if (scatter_fault(wk.region, other, wk.len / PAGE, &seed, fill_at))
+	if (scatter_fault(wk.region, other, wk.len / PAGE, &seed,
+			  pattern_fill))
 		die("malloc");
 	if (pthread_create(&th, NULL, worker, &wk))
 		die("pthread_create");
@@ -169,7 +145,7 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	bad = atomic_load(&bad_word);
 	if (bad < 0)
-		bad = check_all(wk.region, wk.len);
+		bad = pattern_check(wk.region, wk.len);
 	if (bad >= 0) {
 		fprintf(stderr, "access_target: word %ld changed\n", bad);
 		return 1;
