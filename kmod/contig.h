@@ -47,6 +47,7 @@ struct contig_syms {
 	void (*put_anon_vma)(struct anon_vma *anon_vma);
 	void (*lru_add_drain_all)(void);
 	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
+	struct task_struct *(*pidfd_get_task)(int pidfd, unsigned int *flags);
 };
 
 extern struct contig_syms contig_syms;
@@ -67,5 +68,9 @@ int contig_exchange_folios(struct folio *a, struct folio *b);
 
 /* contig_move.c */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn);
+
+/* contig_sample.c */
+bool contig_sample_available(void);
+long contig_ioctl_sample(void __user *uarg);
 
 #endif /* CONTIG_H */

@@ -34,6 +34,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_EXCHANGE_INPLACE;
 	if (contig_syms.ptrace_may_access)
 		caps |= CONTIG_CAP_PTRACE_CHECK;
+	if (contig_sample_available())
+		caps |= CONTIG_CAP_SAMPLE;
 	return caps;
 }
 
@@ -365,6 +367,8 @@ static long contig_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CONTIG_IOC_MOVE:
 	case CONTIG_IOC_EXCHANGE:
 		return contig_ioctl_batch(cmd, uarg);
+	case CONTIG_IOC_SAMPLE:
+		return contig_ioctl_sample(uarg);
 	}
 	return -ENOTTY;
 }

@@ -102,6 +102,7 @@ void contig_syms_resolve(void)
 		contig_resolve(lookup, "lru_add_drain_all");
 	contig_syms.ptrace_may_access =
 		contig_resolve(lookup, "ptrace_may_access");
+	contig_syms.pidfd_get_task = contig_resolve(lookup, "pidfd_get_task");
 }
 
 bool contig_inplace_available(void)
