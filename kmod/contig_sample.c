@@ -12,7 +12,7 @@
  * counts as accessed when its PTE was young or, with the idle flags, when
  * something cleared the idle flag since the last sample (reclaim that
  * found the PTE young first): so the first sample of a page says
- * "accessed".
+ * "accessed".  Like a batch, sampling needs CAP_SYS_ADMIN.
  *
  * The PTE level is reached through apply_to_existing_page_range(), the
  * exported walker that allocates nothing, with the PTE lock held; huge
@@ -217,6 +217,8 @@ long contig_ioctl_sample(void __user *uarg)
 	u32 young = 0;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&s, us, sizeof(s)))
 		return -EFAULT;
 	if (s.flags || s.reserved[0] || s.reserved[1])
