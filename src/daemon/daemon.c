@@ -115,6 +115,8 @@ static void reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = next;
 	apply_params(d);
+	if (d->obs)
+		observer_set_sample(d->obs, policy_sample_s(&d->cfg));
 	log_info("reloaded %s", config_path(d));
 	sd_notify_send("RELOADING=0\nREADY=1");
 }
@@ -288,6 +290,7 @@ static int setup_observer(struct daemon *d)
 		.half_life_s = HALF_LIFE_S,
 		.proc_root = d->opts.proc_root,
 		.log = observer_log,
+		.sample_s = policy_sample_s(&d->cfg),
 	};
 	int err;
 

@@ -122,6 +122,8 @@ void policy_watch_exit(struct daemon *d, pid_t pid);
 void policy_pid_exited(struct daemon *d, pid_t pid);
 /* Heat of a VMA in contig_proto.h fixed point (0: unknown). */
 uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start);
+/* The access sampler's period: a quarter of scan_interval, 1 s at least. */
+double policy_sample_s(const struct contigd_config *cfg);
 /* What feeds the heat: enum observer_source (0 without an observer). */
 uint32_t policy_heat_source(struct daemon *d);
 /* Why the policy chose [start, end) of pid (a worker_why_fn). */

@@ -63,6 +63,13 @@ uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start)
 		rate_of(d, observer_vma_heat(d->obs, pid, vma_start)) * 1000);
 }
 
+double policy_sample_s(const struct contigd_config *cfg)
+{
+	double s = (double)cfg->scan_interval_s / 4;
+
+	return s > 1 ? s : 1;
+}
+
 uint32_t policy_heat_source(struct daemon *d)
 {
 	return d->obs ? (uint32_t)observer_source(d->obs) : 0;

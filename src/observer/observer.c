@@ -85,7 +85,15 @@ static void open_sampler(struct observer *o, const char *bpf_why)
 	int err;
 
 	o->src = OBSERVER_SRC_FAULT;
-	if (!o->opts.faults_only) {
+	err = o->opts.faults_only || o->opts.no_helper ?
+		      -ENODEV :
+		      obs_young_open(o, o->opts.helper_dev);
+	if (!err) {
+		o->src = OBSERVER_SRC_YOUNG;
+		what = "accesses (the kernel helper's sampler, adaptive regions)";
+	} else if (!o->opts.faults_only) {
+		obs_log(o, LOG_DEBUG, "kernel helper sampler: %s",
+			strerror(-err));
 		err = obs_proc_open_sampler(o);
 		if (!err) {
 			o->src = OBSERVER_SRC_PROC;
@@ -119,9 +127,7 @@ int observer_open(const struct observer_opts *opts, struct observer **out)
 						      OBS_DEFAULT_HALF_LIFE_S);
 	heat_init(&o->faults, o->heat.half_life_ns / 1e9);
 	o->last_poll_ns = obs_now_ns();
-	o->sample_ns = (uint64_t)((o->opts.sample_s > 0 ? o->opts.sample_s :
-							 OBS_DEFAULT_SAMPLE_S) *
-				  1e9);
+	observer_set_sample(o, o->opts.sample_s);
 
 	if (o->opts.want != OBSERVER_WANT_PROC) {
 		err = obs_bpf_open(o, why, sizeof(why));
@@ -163,6 +169,7 @@ void observer_close(struct observer *o)
 	if (o->mode == OBSERVER_MODE_BPF)
 		obs_bpf_close(o);
 	obs_proc_close(o);
+	obs_young_close(o);
 	heat_free(&o->heat);
 	heat_free(&o->faults);
 	free(o->evq);
@@ -198,6 +205,8 @@ void obs_forget_pid(struct observer *o, pid_t pid)
 	heat_drop_pid(&o->faults, pid);
 	if (o->mode == OBSERVER_MODE_BPF && o->proc)
 		obs_proc_unwatch(o, pid);
+	if (o->young)
+		obs_young_unwatch(o, pid);
 	if (i >= 0)
 		o->pids[i] = o->pids[--o->npids];
 }
@@ -219,9 +228,10 @@ int observer_watch(struct observer *o, pid_t pid)
 					     obs_proc_watch(o, pid);
 	if (err)
 		return err;
-	if (o->mode == OBSERVER_MODE_BPF && o->proc) {
+	if (o->mode == OBSERVER_MODE_BPF && (o->proc || o->young)) {
 		/* Without it the process's heat is its faults alone. */
-		err = obs_proc_watch(o, pid);
+		err = o->young ? obs_young_watch(o, pid) :
+				 obs_proc_watch(o, pid);
 		if (err)
 			obs_log(o, LOG_DEBUG, "sampling pid %d: %s", (int)pid,
 				strerror(-err));
@@ -302,9 +312,10 @@ int observer_poll(struct observer *o)
 
 	if (o->mode == OBSERVER_MODE_BPF)
 		err = obs_bpf_poll(o, now);
-	if (o->proc && now >= o->next_sample_ns) {
+	if ((o->proc || o->young) && now >= o->next_sample_ns) {
 		uint64_t c0 = cpu_ns(), cost, wait;
-		int e2 = obs_proc_poll(o, now);
+		int e2 = o->young ? obs_young_poll(o, now) :
+				    obs_proc_poll(o, now);
 
 		cost = cpu_ns() - c0;
 		wait = cost * 1000 / OBS_SAMPLE_BUDGET_PERMILLE;
@@ -365,6 +376,13 @@ double observer_vma_faults(const struct observer *o, pid_t pid,
 			   uint64_t start)
 {
 	return heat_get(&o->faults, pid, start, o->last_poll_ns);
+}
+
+void observer_set_sample(struct observer *o, double sample_s)
+{
+	o->sample_ns = (uint64_t)((sample_s > 0 ? sample_s :
+						  OBS_DEFAULT_SAMPLE_S) *
+				  1e9);
 }
 
 enum observer_source observer_source(const struct observer *o)

@@ -67,6 +67,8 @@ struct observer_opts {
 				 * A round that took c of CPU waits 125 c: the
 				 * sampler takes 0.8 % of one core at most. */
 	bool faults_only;       /* bpf: no access sampler (heat = faults) */
+	bool no_helper;         /* bpf: not the kernel helper's sampler */
+	const char *helper_dev; /* NULL: /dev/contig */
 	observer_log_fn log;    /* NULL: stderr */
 	void *log_ctx;
 };
@@ -140,6 +142,8 @@ int observer_heat(const struct observer *o, struct observer_vma_heat **out,
 		  size_t *nr);
 /* Heat of one VMA at the last poll (0 when unknown). */
 double observer_vma_heat(const struct observer *o, pid_t pid, uint64_t start);
+/* A new sampling period (seconds, <= 0: 1 s), from the next round on. */
+void observer_set_sample(struct observer *o, double sample_s);
 /* Decayed fault count of one VMA (bpf mode; 0 otherwise or unknown). */
 double observer_vma_faults(const struct observer *o, pid_t pid,
 			   uint64_t start);

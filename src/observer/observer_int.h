@@ -8,6 +8,7 @@
 
 struct obs_bpf;
 struct obs_proc;
+struct obs_young;
 
 struct observer {
 	enum observer_mode mode;
@@ -27,6 +28,7 @@ struct observer {
 	size_t npids, pids_cap;
 	struct obs_bpf *bpf;
 	struct obs_proc *proc;
+	struct obs_young *young;
 };
 
 void obs_log(const struct observer *o, int prio, const char *fmt, ...)
@@ -59,6 +61,13 @@ int obs_proc_poll(struct observer *o, uint64_t now_ns);
  * only, no events (the bpf programs report unmaps and exits).
  */
 int obs_proc_open_sampler(struct observer *o);
+
+/* The kernel helper's sampler (observer_young.c). dev NULL: /dev/contig. */
+int obs_young_open(struct observer *o, const char *dev);
+void obs_young_close(struct observer *o);
+int obs_young_watch(struct observer *o, pid_t pid);
+int obs_young_unwatch(struct observer *o, pid_t pid);
+int obs_young_poll(struct observer *o, uint64_t now_ns);
 
 /* One VMA of /proc/PID/smaps, as far as proc mode cares. */
 struct obs_smaps_vma {

@@ -16,7 +16,10 @@
  * then works until stdin reaches end of file, and exits 0 when the
  * region is intact, 1 when a word changed (the index on stderr).
  *
- * usage: access_target hot|idle|churn [MiB, even]
+ * --nohugepage marks the region MADV_NOHUGEPAGE (where THP is "always",
+ * as in the VM guests, faults would give huge pages).
+ *
+ * usage: access_target hot|idle|churn [MiB, even] [--nohugepage]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -102,12 +105,18 @@ int main(int argc, char **argv)
 	char *other, name[16], *end, line[64];
 	size_t mib = 64;
 	pthread_t th;
+	int nohuge = 0;
 	long bad;
 
+	if (argc > 2 && !strcmp(argv[argc - 1], "--nohugepage")) {
+		nohuge = 1;
+		argc--;
+	}
 	if (argc < 2 || argc > 3 || (strcmp(argv[1], "hot") &&
 				     strcmp(argv[1], "idle") &&
 				     strcmp(argv[1], "churn"))) {
-		fprintf(stderr, "usage: access_target hot|idle|churn [MiB]\n");
+		fprintf(stderr, "usage: access_target hot|idle|churn [MiB] "
+				"[--nohugepage]\n");
 		return 2;
 	}
 	if (argc == 3) {
@@ -129,7 +138,8 @@ int main(int argc, char **argv)
 	if (!wk.region || !other)
 		die("mmap");
 	/* base pages whatever THP says, in both mappings */
-	if (madvise(other, wk.len, MADV_NOHUGEPAGE))
+	if (madvise(other, wk.len, MADV_NOHUGEPAGE) ||
+	    (nohuge && madvise(wk.region, wk.len, MADV_NOHUGEPAGE)))
 		die("madvise(MADV_NOHUGEPAGE)");
 	if (scatter_fault(wk.region, other, wk.len / PAGE, &seed,
 			  pattern_fill))

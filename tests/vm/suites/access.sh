@@ -1,0 +1,110 @@
+#!/bin/sh
+# The background daemon finds memory by access in the guest: contigd
+# (kmod backend, default observer, no hint, no request, scan_interval 2)
+# with the kernel helper's access sampler. Two processes hold a scattered
+# MiB-sized VMA each (access_target): one reads it at random without
+# pause, one never touches it again, one drops and rewrites 2 MiB at a
+# time (churn). Fails unless the status names
+# the heat source "young", the hot VMA becomes one physical run within
+# three scan intervals plus the pass's own time, contigctl show gives it
+# heat from "young", the idle VMA keeps its frames with no pass, and the
+# churning VMA gets one pass at most.
+# Prints one line: CONTIG-JSON: {"kernel","seconds","pass_s","source",
+# "churn_passes"}.
+# Usage: access.sh [MiB]   (default 16: a pass under TCG takes seconds)
+# Needs /guest/contigd_static, contigctl_static, access_target_static.
+set -u
+
+mib=${1:-16}
+rd=/tmp/contigd
+scan=2
+fail() {
+	echo "access: FAIL: $*"
+	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log |
+		sed 's/^/access: contigd: /' | tail -n 40
+	exit 1
+}
+
+[ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"
+for p in contigd_static contigctl_static access_target_static; do
+	command -v "$p" >/dev/null || fail "no $p in /guest (CONTIG_VM_EXTRA_FILES)"
+done
+mkdir -p "$rd"
+printf 'backend = kmod\nscan_interval = %s\nwatch_min_rss = 8M\ninclude = acc_*\n' \
+	"$scan" >/tmp/contigd.conf
+contigd_static --config /tmp/contigd.conf --runtime-dir "$rd" -v \
+	>/tmp/contigd.log 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$rd/contigd.sock" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 300 ] || fail "contigd did not start in 30 s"
+	kill -0 "$dpid" 2>/dev/null || fail "contigd exited"
+	sleep 0.1
+done
+status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
+echo "access: status: $status"
+case $status in
+*'"heat_source":"young"'*) ;;
+*) fail "the heat does not come from the kernel helper's sampler" ;;
+esac
+
+start() { # mode fd: the process reads the fifo held open on fd; sets pid s e
+	rm -f "/tmp/acc_$1.in"
+	mkfifo "/tmp/acc_$1.in"
+	access_target_static "$1" "$mib" --nohugepage <"/tmp/acc_$1.in" >"/tmp/acc_$1.out" 2>&1 &
+	eval "exec $2>/tmp/acc_$1.in"
+	while [ "$(grep -c '' "/tmp/acc_$1.out")" -lt 2 ]; do sleep 0.1; done
+	pid=$(sed -n 's/^pid //p' "/tmp/acc_$1.out")
+	set -- $(sed -n 's/^region //p' "/tmp/acc_$1.out")
+	s=$1 e=$2
+}
+start idle 3
+ipid=$pid is=$s ie=$e
+start hot 4
+hpid=$pid hs=$s he=$e
+start churn 5
+cpid=$pid
+t0=$(contig_layout --clock)
+idle_before=$(contig_layout "$ipid" "$is" "$ie")
+echo "access: hot $hpid $hs-$he, idle $ipid $is-$ie"
+echo "access: hot before: $(contig_layout "$hpid" "$hs" "$he")"
+
+# Three scan intervals, and the time of the pass itself (TCG is slow).
+done_s=
+i=0
+while [ "$i" -lt 600 ]; do
+	if contig_layout "$hpid" "$hs" "$he" | grep -q 'contiguous yes'; then
+		done_s=$(( ($(contig_layout --clock) - t0) / 1000000 ))
+		break
+	fi
+	i=$((i + 1))
+	sleep 0.1
+done
+[ -n "$done_s" ] || fail "the hot VMA did not become one run in 60 s"
+line=$(grep "pass: pid $hpid " /tmp/contigd.log | head -n 1)
+echo "access: $line"
+pass_s=$(printf '%s\n' "$line" | sed -n 's/.*, \([0-9.]*\) s, .*/\1/p')
+[ -n "$pass_s" ] || fail "no pass line for the hot VMA"
+printf '%s\n' "$line" | grep -q '(young)' || fail "the pass was not chosen by young heat"
+limit=$(awk -v p="$pass_s" -v s="$scan" 'BEGIN { printf "%d", 3 * s * 1000 + p * 1000 + 1000 }')
+echo "access: one run after ${done_s} ms (pass ${pass_s} s, limit ${limit} ms)"
+[ "$done_s" -le "$limit" ] || fail "later than three scan intervals plus the pass"
+
+show=$(contigctl_static --runtime-dir "$rd" show "$hpid" --json) || fail "contigctl show"
+printf '%s\n' "$show" | grep -q '"heat_source":"young"' || fail "show: no young heat"
+sleep $((2 * scan))
+[ "$(contig_layout "$ipid" "$is" "$ie")" = "$idle_before" ] || fail "the idle VMA moved"
+grep -q "pass: pid $ipid " /tmp/contigd.log && fail "the idle VMA got a pass"
+churn=$(grep -c "pass: pid $cpid " /tmp/contigd.log)
+echo "access: churning VMA: $churn pass(es)"
+[ "$churn" -le 1 ] || fail "the churning VMA got $churn passes"
+
+exec 3>&- 4>&- 5>&-
+wait "$hpid" || fail "hot: a word changed: $(cat /tmp/acc_hot.out)"
+wait "$ipid" || fail "idle: a word changed: $(cat /tmp/acc_idle.out)"
+wait "$cpid" || fail "churn: a word changed: $(cat /tmp/acc_churn.out)"
+kill -TERM "$dpid"
+wait "$dpid" || fail "contigd exit status $?"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"seconds\":$done_s,\"pass_s\":$pass_s,\"source\":\"young\",\"churn_passes\":$churn}"
+echo "access: ok"
