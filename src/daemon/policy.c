@@ -366,8 +366,7 @@ static bool consider(struct daemon *d, const struct observer_vma_heat *h,
 		     struct candidate *out)
 {
 	uint64_t pages = (v->end - v->start) / PAGE_BYTES;
-	double faults = rate_of(d, observer_vma_faults(d->obs, h->pid,
-						       h->start));
+	double faults = observer_vma_faults(d->obs, h->pid, h->start);
 	bool churn = rank_fault_churn(faults, pages);
 	struct contig_metrics m;
 
@@ -376,7 +375,7 @@ static bool consider(struct daemon *d, const struct observer_vma_heat *h,
 	if (rank_memo_held_back(&d->memo, h->pid, v->start, churn, now)) {
 		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64
 			  " churns (%.1f faults/s): held back",
-			  (int)h->pid, v->start, v->end, faults);
+			  (int)h->pid, v->start, v->end, rate_of(d, faults));
 		return false;
 	}
 	if (measure(d, h->pid, v, &m))

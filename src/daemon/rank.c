@@ -33,9 +33,9 @@ double rank_benefit(double rate, const struct contig_metrics *m)
 	return rate * rank_fragmentation(m) * (double)m->present;
 }
 
-bool rank_fault_churn(double fault_rate, uint64_t pages)
+bool rank_fault_churn(double faults, uint64_t pages)
 {
-	return pages && fault_rate * 60.0 >= (double)pages;
+	return pages && faults >= 2.0 * (double)pages;
 }
 
 void rank_memo_init(struct rank_memo *m)

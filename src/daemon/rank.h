@@ -10,8 +10,9 @@
  * its contiguity decays. Under 2 MiB present there is nothing to gain.
  *
  * A VMA churns when its pages were dropped (MADV_DONTNEED) since the
- * policy chose it, or when it faults its own size a minute over: its
- * contiguity is thrown away at once, so it gets one pass per cooldown
+ * policy chose it, or when its decayed fault count (about the faults of
+ * the last 1.44 half-lives) reaches twice its size, which memory being
+ * populated once does not: its contiguity is thrown away at once, so it gets one pass per cooldown
  * (RANK_CHURN_COOLDOWN_S) at most.
  *
  * The memo is shared by the policy (main thread) and the worker (which
@@ -40,8 +41,8 @@ double rank_fragmentation(const struct contig_metrics *m);
 /* rate (accesses/s) x fragmentation x present pages; 0 under 2 MiB. */
 double rank_benefit(double rate, const struct contig_metrics *m);
 
-/* Faulting its own size every minute or faster. */
-bool rank_fault_churn(double fault_rate, uint64_t pages);
+/* faults (decayed count) at least twice the pages: refaulting. */
+bool rank_fault_churn(double faults, uint64_t pages);
 
 struct rank_choice {
 	pid_t pid;

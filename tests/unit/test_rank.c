@@ -60,8 +60,10 @@ END_TEST
 
 START_TEST(test_fault_churn)
 {
-	/* a 64 MiB VMA refaulting all of itself every minute churns */
-	ck_assert(rank_fault_churn(16384.0 / 60, 16384));
+	/* refaulted twice over within the half-life: churn */
+	ck_assert(rank_fault_churn(2 * 16384, 16384));
+	/* populated once (new memory), or a few refaults: no churn */
+	ck_assert(!rank_fault_churn(16384, 16384));
 	ck_assert(!rank_fault_churn(100, 16384));
 	ck_assert(!rank_fault_churn(0, 0));
 }
@@ -91,7 +93,7 @@ START_TEST(test_cooldown)
 	ck_assert_int_eq(rank_memo_note(&m, &c), 0);
 	/* chosen, steady: another pass once it decays is fine */
 	ck_assert(!rank_memo_held_back(&m, 10, c.start, false, 200 * SEC));
-	/* faulting its size a minute now: held back */
+	/* refaulting its size twice over now: held back */
 	ck_assert(rank_memo_held_back(&m, 10, c.start, true, 200 * SEC));
 	/* dropped (MADV_DONTNEED) after the choice: held back ... */
 	rank_memo_dropped(&m, 10, c.start + 4096, c.start + 8192, 150 * SEC);
