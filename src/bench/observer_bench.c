@@ -20,7 +20,8 @@
  * --watch-mib MiB in all, watched in the default mode for
  * --watch-seconds; slowdown of a memory-bound loop over --loop-mib MiB,
  * --loop-phases pairs of --loop-seconds each. --no-sampler: skip both;
- * --sampler-only: only these.
+ * --sampler-only: only these. --sample-seconds: the sampling period (1;
+ * contigd takes a quarter of scan_interval, 7.5 s by default).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -211,11 +212,12 @@ int main(int argc, char **argv)
 		{ "loop-seconds", required_argument, NULL, 'S' },
 		{ "no-sampler", no_argument, NULL, 'x' },
 		{ "sampler-only", no_argument, NULL, 'o' },
+		{ "sample-seconds", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned rounds = 100, phases = 15, idle_secs = 5, nprocs = 100, ph;
 	unsigned watch_mib = 8192, watch_secs = 20, loop_mib = 256;
-	unsigned loop_phases = 5, loop_secs = 3;
+	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1;
 	struct observer_opts sopts = { .log = quiet };
 	struct sampler_cpu scpu = { .cpu_pct = -1, .source = "none" };
 	double slow = -1;
@@ -246,6 +248,7 @@ int main(int argc, char **argv)
 				c == 'l' ? &loop_mib :
 				c == 'P' ? &loop_phases :
 				c == 'S' ? &loop_secs :
+				c == 'T' ? &sample_secs :
 					   NULL;
 
 		if (c == 'x' || c == 'o') {
@@ -259,8 +262,8 @@ int main(int argc, char **argv)
 				"[--phases N] [--idle-seconds N] [--procs N]\n"
 				"       [--watch-mib N] [--watch-seconds N] "
 				"[--loop-mib N] [--loop-phases N]\n"
-				"       [--loop-seconds N] [--no-sampler | "
-				"--sampler-only]\n");
+				"       [--loop-seconds N] [--sample-seconds N] "
+				"[--no-sampler | --sampler-only]\n");
 			return 2;
 		}
 	}
@@ -331,6 +334,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 
+	sopts.sample_s = sample_secs;
 	if (sampler) {
 		err = sampler_watched_cpu(&sopts, nprocs, watch_mib,
 					  watch_secs, &scpu);
@@ -356,7 +360,8 @@ int main(int argc, char **argv)
 	       "\"sampler_source\":\"%s\",\"sampler_watched_mib\":%llu,"
 	       "\"sampler_seconds\":%u,\"sampler_cpu_pct\":%.3f,"
 	       "\"sampler_rounds\":%llu,\"sampler_round_ms\":%.1f,"
-	       "\"loop_mib\":%u,\"loop_slowdown_pct\":%.2f}\n",
+	       "\"sample_seconds\":%u,\"loop_mib\":%u,"
+	       "\"loop_slowdown_pct\":%.2f}\n",
 	       !faults ? "skipped" : bpf ? "bpf" : "proc", describe, d, w, u,
 	       bpf ? median(&add_w) : 0, bpf ? median(&add_u) : 0, wat.nr,
 	       REGION_PAGES, (unsigned long long)cnt.faults, snap_us, vl.nr,
@@ -364,7 +369,7 @@ int main(int argc, char **argv)
 	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc, scpu.source,
 	       (unsigned long long)(scpu.watched_bytes >> 20), watch_secs,
 	       scpu.cpu_pct, (unsigned long long)scpu.rounds, scpu.round_ms,
-	       loop_mib, slow);
+	       sample_secs, loop_mib, slow);
 out:
 	if (err)
 		fprintf(stderr, "observer-bench: %s\n", strerror(-err));
