@@ -38,6 +38,8 @@
 #define CONTIG_CAP_LSM_CHECK (1ULL << 4)
 /* CONTIG_OP_F_PIDFD is understood. */
 #define CONTIG_CAP_PIDFD (1ULL << 5)
+/* CONTIG_IOC_SAMPLE works: accessed bits sampled, kept for reclaim. */
+#define CONTIG_CAP_SAMPLE (1ULL << 6)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -133,5 +135,33 @@ struct contig_batch {
 #define CONTIG_IOC_INFO _IOR(CONTIG_IOC_MAGIC, 1, struct contig_info)
 #define CONTIG_IOC_MOVE _IOWR(CONTIG_IOC_MAGIC, 2, struct contig_batch)
 #define CONTIG_IOC_EXCHANGE _IOWR(CONTIG_IOC_MAGIC, 3, struct contig_batch)
+
+/*
+ * Access sampling: for each address, was its page accessed since the
+ * last sample (or ever, the first time)?  The page's accessed bit is
+ * tested and cleared, and what reclaim would have learnt from it is kept
+ * on the page (the idle page flags, as DAMON does; where the kernel has
+ * none, the page is marked accessed, as when the kernel zaps a young
+ * mapping).  The process is named by a pidfd; the caller needs ptrace
+ * read access to it.
+ */
+#define CONTIG_MAX_SAMPLE 4096
+
+/* struct contig_sample's results: one __u8 per address. */
+#define CONTIG_SAMPLE_OLD 0 /* present, not accessed since */
+#define CONTIG_SAMPLE_YOUNG 1 /* present, accessed since */
+#define CONTIG_SAMPLE_ABSENT 2 /* nothing present there (or no VMA) */
+
+struct contig_sample {
+	__s32 pidfd; /* the process (pidfd_open(2)) */
+	__u32 count; /* addresses, at most CONTIG_MAX_SAMPLE */
+	__u64 addrs; /* user pointer to __u64[count] */
+	__u64 results; /* user pointer to __u8[count]: CONTIG_SAMPLE_* */
+	__u32 flags; /* zero */
+	__u32 young; /* out: results that are CONTIG_SAMPLE_YOUNG */
+	__u64 reserved[2]; /* zero */
+};
+
+#define CONTIG_IOC_SAMPLE _IOWR(CONTIG_IOC_MAGIC, 4, struct contig_sample)
 
 #endif /* CONTIG_IOCTL_H */

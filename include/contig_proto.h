@@ -185,6 +185,8 @@ struct contig_rep_status {
 	__u64 blocks_collapsed;
 	__u64 ops_failed;
 	__u64 bytes_contiguous;
+	char heat_source[CONTIG_NAME_LEN]; /* "young", "proc", "fault"... */
+	char tlb[96]; /* the TLB-miss source: "none (no hardware PMU)"... */
 };
 
 /* struct contig_show_vma.state */
@@ -194,13 +196,21 @@ struct contig_rep_status {
 #define CONTIG_VMA_NEVER (1u << 3) /* excluded (CONTIG_HINT_NEVER) */
 #define CONTIG_VMA_HINTED (1u << 4) /* asked for by the application */
 #define CONTIG_VMA_DONE (1u << 5) /* last pass reached its target */
+/* Bits 24-27 of state: where the heat comes from (CONTIG_HEAT_*). */
+#define CONTIG_VMA_SRC_SHIFT 24
+#define CONTIG_VMA_SRC_MASK (0xfu << CONTIG_VMA_SRC_SHIFT)
+#define CONTIG_HEAT_NONE 0
+#define CONTIG_HEAT_FAULT 1 /* page faults counted */
+#define CONTIG_HEAT_YOUNG 2 /* accessed bits sampled */
+#define CONTIG_HEAT_PROC 3 /* smaps Referenced + clear_refs */
+#define CONTIG_HEAT_TLB 4 /* dTLB-miss samples */
 
 #define CONTIG_PFN_UNKNOWN (~0ULL)
 
 struct contig_show_vma {
 	__u64 start; /* the VMA, as the daemon knows it */
 	__u64 end;
-	__u64 heat; /* observer heat, fixed point: 1000 = one fault/s */
+	__u64 heat; /* observer heat, fixed point: 1000 = one access/s */
 	__u64 anchor_pfn; /* frame of the first page; CONTIG_PFN_UNKNOWN */
 	__u64 last_runs; /* runs at the last verification; 0: never */
 	__u64 last_pass_unix; /* when; 0: never */

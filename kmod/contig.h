@@ -82,4 +82,8 @@ int contig_exchange_folios(struct folio *a, struct folio *b);
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
 		bool home, u32 *outcome);
 
+/* contig_sample.c */
+bool contig_sample_available(void);
+long contig_ioctl_sample(void __user *uarg);
+
 #endif /* CONTIG_H */

@@ -38,6 +38,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_LSM_CHECK;
 	if (contig_pidfd_available())
 		caps |= CONTIG_CAP_PIDFD;
+	if (contig_sample_available())
+		caps |= CONTIG_CAP_SAMPLE;
 	return caps;
 }
 
@@ -413,6 +415,8 @@ static long contig_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CONTIG_IOC_MOVE:
 	case CONTIG_IOC_EXCHANGE:
 		return contig_ioctl_batch(cmd, uarg);
+	case CONTIG_IOC_SAMPLE:
+		return contig_ioctl_sample(uarg);
 	}
 	return -ENOTTY;
 }

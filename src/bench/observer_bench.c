@@ -15,6 +15,13 @@
  *
  * Idle CPU: N sleeping children watched, observer_poll() once a second;
  * our user+system time over wall time, in bpf mode and in proc mode.
+ *
+ * The access sampler (sampler_cost.c): CPU with --procs children holding
+ * --watch-mib MiB in all, watched in the default mode for
+ * --watch-seconds; slowdown of a memory-bound loop over --loop-mib MiB,
+ * --loop-phases pairs of --loop-seconds each. --no-sampler: skip both;
+ * --sampler-only: only these. --sample-seconds: the sampling period (1;
+ * contigd takes a quarter of scan_interval, 7.5 s by default).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +38,7 @@
 
 #include "array.h"
 #include "observer.h"
+#include "sampler_cost.h"
 
 #define REGION_PAGES 256
 
@@ -197,9 +205,23 @@ int main(int argc, char **argv)
 		{ "phases", required_argument, NULL, 'p' },
 		{ "idle-seconds", required_argument, NULL, 'i' },
 		{ "procs", required_argument, NULL, 'n' },
+		{ "watch-mib", required_argument, NULL, 'w' },
+		{ "watch-seconds", required_argument, NULL, 's' },
+		{ "loop-mib", required_argument, NULL, 'l' },
+		{ "loop-phases", required_argument, NULL, 'P' },
+		{ "loop-seconds", required_argument, NULL, 'S' },
+		{ "no-sampler", no_argument, NULL, 'x' },
+		{ "sampler-only", no_argument, NULL, 'o' },
+		{ "sample-seconds", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned rounds = 100, phases = 15, idle_secs = 5, nprocs = 100, ph;
+	unsigned watch_mib = 8192, watch_secs = 20, loop_mib = 256;
+	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1;
+	struct observer_opts sopts = { .log = quiet };
+	struct sampler_cpu scpu = { .cpu_pct = -1, .source = "none" };
+	double slow = -1;
+	bool sampler = true, faults = true;
 	struct samples det = { 0 }, unw = { 0 }, wat = { 0 };
 	struct samples add_w = { 0 }, add_u = { 0 };
 	size_t from;
@@ -221,12 +243,27 @@ int main(int argc, char **argv)
 				c == 'p' ? &phases :
 				c == 'i' ? &idle_secs :
 				c == 'n' ? &nprocs :
+				c == 'w' ? &watch_mib :
+				c == 's' ? &watch_secs :
+				c == 'l' ? &loop_mib :
+				c == 'P' ? &loop_phases :
+				c == 'S' ? &loop_secs :
+				c == 'T' ? &sample_secs :
 					   NULL;
 
+		if (c == 'x' || c == 'o') {
+			sampler = c == 'o';
+			faults = c == 'x';
+			continue;
+		}
 		if (!dst || parse_uint(optarg, dst)) {
 			fprintf(stderr,
 				"usage: observer-bench [--rounds N] "
-				"[--phases N] [--idle-seconds N] [--procs N]\n");
+				"[--phases N] [--idle-seconds N] [--procs N]\n"
+				"       [--watch-mib N] [--watch-seconds N] "
+				"[--loop-mib N] [--loop-phases N]\n"
+				"       [--loop-seconds N] [--sample-seconds N] "
+				"[--no-sampler | --sampler-only]\n");
 			return 2;
 		}
 	}
@@ -241,6 +278,8 @@ int main(int argc, char **argv)
 	for (ph = 0; ph < 2000; ph++)
 		round_ns(buf, pg);
 
+	if (!faults)
+		bpf = false;
 	for (ph = 0; ph < phases && bpf; ph++) {
 		from = det.nr;
 		err = measure(&det, buf, pg, rounds);
@@ -289,10 +328,22 @@ int main(int argc, char **argv)
 		if (err)
 			goto out;
 	}
-	err = idle_cpu(OBSERVER_WANT_PROC, nprocs, idle_secs, &idle_proc,
-		       &poll_proc);
+	if (faults)
+		err = idle_cpu(OBSERVER_WANT_PROC, nprocs, idle_secs,
+			       &idle_proc, &poll_proc);
 	if (err)
 		goto out;
+
+	sopts.sample_s = sample_secs;
+	if (sampler) {
+		err = sampler_watched_cpu(&sopts, nprocs, watch_mib,
+					  watch_secs, &scpu);
+		if (!err)
+			err = sampler_slowdown(&sopts, loop_mib, loop_phases,
+					       loop_secs, &slow);
+		if (err)
+			goto out;
+	}
 
 	d = median(&det);
 	u = median(&unw);
@@ -305,12 +356,20 @@ int main(int argc, char **argv)
 	       "\"snapshot_vmas\":%zu,\"procs\":%u,\"idle_seconds\":%u,"
 	       "\"idle_cpu_pct_100_procs\":%.3f,\"poll_us_100_procs\":%.1f,"
 	       "\"idle_cpu_pct_100_procs_proc\":%.3f,"
-	       "\"poll_us_100_procs_proc\":%.1f}\n",
-	       bpf ? "bpf" : "proc", describe, d, w, u,
+	       "\"poll_us_100_procs_proc\":%.1f,"
+	       "\"sampler_source\":\"%s\",\"sampler_watched_mib\":%llu,"
+	       "\"sampler_seconds\":%u,\"sampler_cpu_pct\":%.3f,"
+	       "\"sampler_rounds\":%llu,\"sampler_round_ms\":%.1f,"
+	       "\"sample_seconds\":%u,\"loop_mib\":%u,"
+	       "\"loop_slowdown_pct\":%.2f}\n",
+	       !faults ? "skipped" : bpf ? "bpf" : "proc", describe, d, w, u,
 	       bpf ? median(&add_w) : 0, bpf ? median(&add_u) : 0, wat.nr,
 	       REGION_PAGES, (unsigned long long)cnt.faults, snap_us, vl.nr,
 	       nprocs, idle_secs, bpf ? idle_bpf : idle_proc,
-	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc);
+	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc, scpu.source,
+	       (unsigned long long)(scpu.watched_bytes >> 20), watch_secs,
+	       scpu.cpu_pct, (unsigned long long)scpu.rounds, scpu.round_ms,
+	       sample_secs, loop_mib, slow);
 out:
 	if (err)
 		fprintf(stderr, "observer-bench: %s\n", strerror(-err));

@@ -10,9 +10,11 @@
  * The contract fields come first (after the document's version), in
  * that order; the rest are extras.
  * When a daemon answered, "daemon":true comes last and each VMA it knows
- * gets "heat" (page faults a second, decayed), "state" (a list of "queued",
- * "running", "claimed", "never", "hinted", "done"), "anchor_pfn" (or
- * null), "failures" and "last_runs".
+ * gets "heat" (accesses a second, decayed), "heat_source" ("young",
+ * "proc", "tlb", "fault" or "none": what the heat counts), "state" (a list
+ * of "queued", "running", "claimed", "never", "hinted", "done"),
+ * "anchor_pfn" (or null), "failures", "last_runs" and "last_pass" (Unix
+ * time of the last pass, 0: never).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -25,6 +27,18 @@ static const char *const state_names[] = {
 	"queued", "running", "claimed", "never", "hinted", "done",
 };
 
+static const char *heat_source(const struct contig_show_vma *d)
+{
+	static const char *const names[] = {
+		[CONTIG_HEAT_NONE] = "none",   [CONTIG_HEAT_FAULT] = "fault",
+		[CONTIG_HEAT_YOUNG] = "young", [CONTIG_HEAT_PROC] = "proc",
+		[CONTIG_HEAT_TLB] = "tlb",
+	};
+	uint32_t src = (d->state & CONTIG_VMA_SRC_MASK) >> CONTIG_VMA_SRC_SHIFT;
+
+	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "none";
+}
+
 static void print_daemon_json(struct json_writer *w,
 			      const struct contig_show_vma *d)
 {
@@ -32,6 +46,7 @@ static void print_daemon_json(struct json_writer *w,
 
 	json_key(w, "heat");
 	json_milli(w, d->heat);
+	json_kv_str(w, "heat_source", heat_source(d));
 	json_key(w, "state");
 	json_arr_begin(w);
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
@@ -45,6 +60,7 @@ static void print_daemon_json(struct json_writer *w,
 		json_u64(w, d->anchor_pfn);
 	json_kv_u64(w, "failures", d->failures);
 	json_kv_u64(w, "last_runs", d->last_runs);
+	json_kv_u64(w, "last_pass", d->last_pass_unix);
 }
 
 void show_print_json(FILE *f, const struct show_result *r)
@@ -115,9 +131,10 @@ static void print_daemon_text(FILE *f, const struct contig_show_vma *d,
 
 	if (!d)
 		return;
-	n = snprintf(buf, sizeof(buf), "heat %" PRIu64 ".%03u faults/s, state",
-		     (uint64_t)d->heat / 1000, (unsigned int)(d->heat % 1000));
-	if (!d->state)
+	n = snprintf(buf, sizeof(buf), "heat %" PRIu64 ".%03u/s (%s), state",
+		     (uint64_t)d->heat / 1000, (unsigned int)(d->heat % 1000),
+		     heat_source(d));
+	if (!(d->state & ~CONTIG_VMA_SRC_MASK))
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " idle");
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (d->state & (1u << i))

@@ -2,7 +2,7 @@
 /*
  * contigctl status [--json]: what the running contigd is doing. JSON
  * keys: version (of the document), contigd_version, backend,
- * backend_reason, backend_abi, observer,
+ * backend_reason, backend_abi, observer, heat_source, tlb,
  * queue_length, watched, claims, uptime_s, passes, pages_moved,
  * pages_exchanged, blocks_collapsed, ops_failed, bytes_contiguous.
  */
@@ -29,6 +29,8 @@ static void print_json(const struct contig_rep_status *s)
 	json_kv_str(&w, "backend_reason", s->backend_reason);
 	json_kv_u64(&w, "backend_abi", s->backend_abi);
 	json_kv_str(&w, "observer", s->observer);
+	json_kv_str(&w, "heat_source", s->heat_source);
+	json_kv_str(&w, "tlb", s->tlb);
 	json_kv_u64(&w, "queue_length", s->queue_length);
 	json_kv_u64(&w, "watched", s->watched);
 	json_kv_u64(&w, "claims", s->claims);
@@ -58,6 +60,7 @@ static void print_text(const struct contig_rep_status *s)
 		   s->backend_reason);
 	printf("observer  %s, %u processes watched\n", s->observer,
 	       (unsigned int)s->watched);
+	printf("heat      %s; tlb: %s\n", s->heat_source, s->tlb);
 	printf("queue     %u waiting; %u physical windows claimed\n",
 	       (unsigned int)s->queue_length, (unsigned int)s->claims);
 	text_wrapf(stdout, "work      ", 10,

@@ -152,6 +152,11 @@ static void handle_status(struct daemon *d, size_t slot,
 					     OBSERVER_MODE_NONE));
 	snprintf(r.backend_reason, sizeof(r.backend_reason), "%s",
 		 d->backend->reason);
+	snprintf(r.heat_source, sizeof(r.heat_source), "%s",
+		 observer_source_name(d->obs ? observer_source(d->obs) :
+					       OBSERVER_SRC_NONE));
+	snprintf(r.tlb, sizeof(r.tlb), "%s",
+		 d->obs ? observer_tlb(d->obs) : "none (no observer)");
 	r.backend_abi = d->binfo.abi_version;
 	r.queue_length = (uint32_t)queue_length(&d->q);
 	r.watched = (uint32_t)st.watched;
@@ -243,8 +248,10 @@ static void handle_show(struct daemon *d, size_t slot,
 		r->nr++;
 	}
 	procs_unlock(&d->procs);
-	for (i = 0; i < r->nr; i++)
+	for (i = 0; i < r->nr; i++) {
 		r->vma[i].heat = policy_heat(d, pid, r->vma[i].start);
+		r->vma[i].state |= policy_heat_source(d) << CONTIG_VMA_SRC_SHIFT;
+	}
 	len = sizeof(*r) + r->nr * sizeof(r->vma[0]);
 	proto_reply_init(&r->r, rq->type, rq->seq, (uint32_t)len, 0, 0, NULL);
 	if (truncated)

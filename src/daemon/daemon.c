@@ -127,6 +127,8 @@ static void reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = next;
 	apply_params(d);
+	if (d->obs)
+		observer_set_sample(d->obs, policy_sample_s(&d->cfg));
 	log_info("reloaded %s", config_path(d));
 	sd_notify_send("RELOADING=0\nREADY=1");
 }
@@ -306,6 +308,7 @@ static int setup_observer(struct daemon *d)
 		.half_life_s = HALF_LIFE_S,
 		.proc_root = d->opts.proc_root,
 		.log = observer_log,
+		.sample_s = policy_sample_s(&d->cfg),
 	};
 	int err;
 
@@ -401,8 +404,8 @@ static int setup_paths(struct daemon *d)
 /*
  * Keep what the work needs, of what we have: frame numbers and the
  * kernel helper (SYS_ADMIN), other users' maps and pagemap (SYS_PTRACE,
- * DAC_READ_SEARCH), process_madvise (SYS_NICE), and for the /proc
- * observer writing other users' clear_refs (DAC_OVERRIDE). The eBPF
+ * DAC_READ_SEARCH), process_madvise (SYS_NICE), and for an access
+ * sampler writing other users' clear_refs (DAC_OVERRIDE). The eBPF
  * programs are loaded and attached by now.
  */
 static int drop_privs(const struct daemon *d)
@@ -411,8 +414,7 @@ static int drop_privs(const struct daemon *d)
 		CAP_SYS_ADMIN, CAP_SYS_PTRACE,	 CAP_DAC_READ_SEARCH,
 		CAP_SYS_NICE,  CAP_DAC_OVERRIDE,
 	};
-	int nwant = d->obs && observer_mode(d->obs) == OBSERVER_MODE_PROC ? 5 :
-									    4;
+	int nwant = d->obs && observer_writes_clear_refs(d->obs) ? 5 : 4;
 	cap_value_t keep[5];
 	cap_flag_value_t v;
 	char err[160] = "";
@@ -469,6 +471,7 @@ static void teardown(struct daemon *d)
 			close(d->procs.p[i]->pidfd);
 	procs_unlock(&d->procs);
 	procs_destroy(&d->procs);
+	rank_memo_free(&d->memo);
 	queue_destroy(&d->q);
 	observer_close(d->obs);
 	backend_destroy(d->backend);
@@ -528,6 +531,8 @@ static int setup(struct daemon *d)
 	if (worker_init(&d->w, &d->q, &d->procs, d->backend, &d->st,
 			d->opts.proc_root))
 		return CONTIGD_EXIT_FAIL;
+	d->w.why = policy_why;
+	d->w.why_arg = d;
 	exec_params_of(&d->cfg, d->opts.proc_root, &ep);
 	worker_set_params(&d->w, &ep, (unsigned int)d->cfg.cpu_share);
 	d->nr_slots = d->cfg.max_clients;
@@ -573,6 +578,7 @@ int daemon_run(const struct daemon_opts *opts)
 	d.epfd = d.sigfd = d.timerfd = d.listen_fd = -1;
 	d.run_fd = d.spare_fd = -1;
 	config_defaults(&d.cfg);
+	rank_memo_init(&d.memo);
 	d.started_ns = daemon_now_ns();
 	ret = setup(&d);
 	if (ret == CONTIGD_EXIT_OK && worker_start(&d.w)) {

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "fdcloser.h"
 #include "observer.h"
+#include "rank.h"
 #include "procs.h"
 #include "queue.h"
 #include "ratelimit.h"
@@ -97,6 +98,7 @@ struct daemon {
 	size_t nr_watched;
 	struct queue q;
 	struct procs procs;
+	struct rank_memo memo; /* the VMAs the policy chose, and why */
 	struct worker w;
 	struct stats st; /* under w.lock: the worker adds pass counters */
 
@@ -153,5 +155,12 @@ void policy_watch_exit(struct daemon *d, pid_t pid);
 void policy_pid_exited(struct daemon *d, pid_t pid);
 /* Heat of a VMA in contig_proto.h fixed point (0: unknown). */
 uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start);
+/* The access sampler's period: a quarter of scan_interval, 1 s at least. */
+double policy_sample_s(const struct contigd_config *cfg);
+/* What feeds the heat: enum observer_source (0 without an observer). */
+uint32_t policy_heat_source(struct daemon *d);
+/* Why the policy chose [start, end) of pid (a worker_why_fn). */
+void policy_why(void *arg, pid_t pid, uint64_t start, uint64_t end, char *buf,
+		size_t size);
 
 #endif

@@ -6,9 +6,15 @@
  * resident memory reaches watch_min_rss) and the hottest eligible VMAs
  * are queued, like numad picks the processes worth placing.
  *
- * Heat is the observer's exponentially decayed count (half-life
- * half_life_s); a steady rate r gives heat r * half_life / ln 2, so the
- * rate shown and compared with min_heat is heat * ln 2 / half_life.
+ * Heat is the observer's exponentially decayed count of accesses (pages
+ * found accessed, observer.h; faults without an access sampler), with
+ * half-life half_life_s; a steady rate r gives heat r * half_life / ln 2,
+ * so the rate shown and compared with min_heat is heat * ln 2 / half_life.
+ *
+ * Of the VMAs above min_heat, those with the largest expected benefit
+ * (rank.h: rate x fragmentation x size) are queued, JOBS_PER_SCAN at
+ * most; a VMA already contiguous scores nothing, and a churning one is
+ * held back for RANK_CHURN_COOLDOWN_S after each choice.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,14 +30,25 @@
 #include "contig_proto.h"
 #include "daemon.h"
 #include "log.h"
+#include "pagemap.h"
 #include "proc_file.h"
+#include "rank.h"
 
 /* New observer jobs per scan, so that hints are never starved. */
 #define JOBS_PER_SCAN 8
 /* Most processes watched at once. */
 #define WATCH_MAX 4096
+#define PAGE_BYTES (UINT64_C(1) << CONTIG_PAGE_SHIFT)
+/* Hot VMAs measured (their pagemap read) per scan at most. */
+#define CANDIDATES_PER_SCAN 64
 /* MADV_DONTNEED: the pages are gone; they refault elsewhere. */
 #define ADVICE_DONTNEED 4
+
+_Static_assert(OBSERVER_SRC_FAULT == CONTIG_HEAT_FAULT &&
+		       OBSERVER_SRC_YOUNG == CONTIG_HEAT_YOUNG &&
+		       OBSERVER_SRC_PROC == CONTIG_HEAT_PROC &&
+		       OBSERVER_SRC_TLB == CONTIG_HEAT_TLB,
+	       "observer sources are the protocol's");
 
 static double rate_of(const struct daemon *d, double heat)
 {
@@ -44,6 +61,18 @@ uint64_t policy_heat(struct daemon *d, pid_t pid, uint64_t vma_start)
 		return 0;
 	return (uint64_t)llround(
 		rate_of(d, observer_vma_heat(d->obs, pid, vma_start)) * 1000);
+}
+
+double policy_sample_s(const struct contigd_config *cfg)
+{
+	double s = (double)cfg->scan_interval_s / 4;
+
+	return s > 1 ? s : 1;
+}
+
+uint32_t policy_heat_source(struct daemon *d)
+{
+	return d->obs ? (uint32_t)observer_source(d->obs) : 0;
 }
 
 void policy_watch_exit(struct daemon *d, pid_t pid)
@@ -83,6 +112,7 @@ void policy_pid_exited(struct daemon *d, pid_t pid)
 		p->dead = true;
 	}
 	procs_unlock(&d->procs);
+	rank_memo_drop_pid(&d->memo, pid);
 	queue_kick(&d->q);
 }
 
@@ -122,6 +152,9 @@ static void on_event(struct daemon *d, const struct observer_event *ev)
 		}
 	}
 	procs_unlock(&d->procs);
+	if (ev->type == OBSERVER_EV_MADVISE && ev->arg == ADVICE_DONTNEED)
+		rank_memo_dropped(&d->memo, ev->pid, ev->addr, end,
+				  daemon_now_ns());
 	if (decays) {
 		pthread_mutex_lock(&d->w.lock);
 		d->st.decays += decays;
@@ -267,7 +300,8 @@ static bool worth_queueing(struct daemon *d, pid_t pid,
 	return ok && !queue_busy(&d->q, pid, v->start, v->end);
 }
 
-static void queue_vma(struct daemon *d, pid_t pid, const struct vma_info *v)
+static void queue_vma(struct daemon *d, pid_t pid, const struct vma_info *v,
+		      const struct rank_choice *why)
 {
 	struct job *j;
 	bool joined;
@@ -279,21 +313,104 @@ static void queue_vma(struct daemon *d, pid_t pid, const struct vma_info *v)
 	}
 	procs_unlock(&d->procs);
 	policy_watch_exit(d, pid);
+	if (rank_memo_note(&d->memo, why))
+		return;
 	if (!queue_push(&d->q, pid, v->start, v->end, JOB_PRIO_OBSERVER, &j,
 			&joined))
-		log_debug("pid %d: queued hot VMA 0x%" PRIx64 "-0x%" PRIx64,
-			  (int)pid, v->start, v->end);
+		log_debug("pid %d: queued hot VMA 0x%" PRIx64 "-0x%" PRIx64
+			  ": heat %.1f/s (%s), fragmented %.0f %%, benefit %.3g",
+			  (int)pid, v->start, v->end, why->rate, why->source,
+			  why->frag * 100.0, why->benefit);
 }
 
-/* Queue the hottest VMAs above min_heat, JOBS_PER_SCAN at most. */
-static void queue_hot(struct daemon *d)
+/* Contiguity of pid's VMA v now (pagemap). 0 or -errno. */
+static int measure(struct daemon *d, pid_t pid, const struct vma_info *v,
+		   struct contig_metrics *m)
+{
+	struct pagemap_vma pv;
+	int fd, err;
+
+	fd = pagemap_open(d->opts.proc_root, pid);
+	if (fd < 0)
+		return fd;
+	err = pagemap_read_vma(fd, v->start >> CONTIG_PAGE_SHIFT,
+			       (v->end - v->start) >> CONTIG_PAGE_SHIFT, &pv);
+	close(fd);
+	if (err)
+		return err;
+	err = contig_metrics_compute(pv.pages.pfn, pv.pages.start_vpn,
+				     pv.pages.nr, m);
+	m->pages = pv.real_nr;
+	pagemap_vma_free(&pv);
+	return err;
+}
+
+struct candidate {
+	struct vma_info v;
+	struct rank_choice c;
+};
+
+static int by_benefit(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	return (x->c.benefit < y->c.benefit) - (x->c.benefit > y->c.benefit);
+}
+
+/*
+ * A hot VMA as a candidate: eligible, not held back as churn, and not
+ * contiguous already. false when it is none.
+ */
+static bool consider(struct daemon *d, const struct observer_vma_heat *h,
+		     const struct vma_info *v, uint64_t now,
+		     struct candidate *out)
+{
+	uint64_t pages = (v->end - v->start) / PAGE_BYTES;
+	double faults = observer_vma_faults(d->obs, h->pid, h->start);
+	bool churn = rank_fault_churn(faults, pages);
+	struct contig_metrics m;
+
+	if (!worth_queueing(d, h->pid, v))
+		return false;
+	if (rank_memo_held_back(&d->memo, h->pid, v->start, churn, now)) {
+		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64
+			  " churns (%.1f faults/s): held back",
+			  (int)h->pid, v->start, v->end, rate_of(d, faults));
+		return false;
+	}
+	if (measure(d, h->pid, v, &m))
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->v = *v;
+	out->v.path = NULL;
+	out->c.pid = h->pid;
+	out->c.start = v->start;
+	out->c.end = v->end;
+	out->c.rate = rate_of(d, h->heat);
+	out->c.source = observer_source_name(observer_source(d->obs));
+	out->c.frag = rank_fragmentation(&m);
+	out->c.benefit = rank_benefit(out->c.rate, &m);
+	out->c.chosen_ns = now;
+	out->c.churn = churn;
+	return out->c.benefit > 0;
+}
+
+/*
+ * Of the VMAs above min_heat (hottest first, CANDIDATES_PER_SCAN at
+ * most), queue the JOBS_PER_SCAN of the largest expected benefit.
+ */
+static void queue_hot(struct daemon *d, uint64_t now)
 {
 	struct observer_vma_heat *hot = NULL;
-	size_t nr = 0, i, k, queued = 0;
+	struct candidate *cand;
+	size_t nr = 0, i, k, n = 0;
 
+	rank_memo_expire(&d->memo, now,
+			 (uint64_t)RANK_CHURN_COOLDOWN_S * 1000000000u);
 	if (observer_heat(d->obs, &hot, &nr))
 		return;
-	for (i = 0; i < nr && queued < JOBS_PER_SCAN; i++) {
+	cand = calloc(CANDIDATES_PER_SCAN, sizeof(*cand));
+	for (i = 0; cand && i < nr && n < CANDIDATES_PER_SCAN; i++) {
 		struct vma_list maps = { 0 };
 
 		if (rate_of(d, hot[i].heat) < d->cfg.min_heat)
@@ -303,15 +420,26 @@ static void queue_hot(struct daemon *d)
 		for (k = 0; k < maps.nr; k++) {
 			if (maps.v[k].start != hot[i].start)
 				continue;
-			if (worth_queueing(d, hot[i].pid, &maps.v[k])) {
-				queue_vma(d, hot[i].pid, &maps.v[k]);
-				queued++;
-			}
+			n += consider(d, &hot[i], &maps.v[k], now, &cand[n]);
 			break;
 		}
 		vma_list_free(&maps);
 	}
 	free(hot);
+	if (!cand)
+		return;
+	qsort(cand, n, sizeof(*cand), by_benefit);
+	for (i = 0; i < n && i < JOBS_PER_SCAN; i++)
+		queue_vma(d, cand[i].c.pid, &cand[i].v, &cand[i].c);
+	free(cand);
+}
+
+void policy_why(void *arg, pid_t pid, uint64_t start, uint64_t end, char *buf,
+		size_t size)
+{
+	struct daemon *d = arg;
+
+	rank_memo_why(&d->memo, pid, start, end, buf, size);
 }
 
 void policy_tick(struct daemon *d, uint64_t now)
@@ -324,5 +452,5 @@ void policy_tick(struct daemon *d, uint64_t now)
 	d->next_scan_ns = now + d->cfg.scan_interval_s * 1000000000u;
 	refresh_watch(d);
 	if (!d->stopping)
-		queue_hot(d);
+		queue_hot(d, now);
 }

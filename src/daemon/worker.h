@@ -27,6 +27,8 @@
 
 /* The VMAs of pid (maps_read by default; tests give their own). */
 typedef int (*worker_vmas_fn)(void *arg, pid_t pid, struct vma_list *out);
+typedef void (*worker_why_fn)(void *arg, pid_t pid, uint64_t start,
+			      uint64_t end, char *buf, size_t size);
 
 struct worker {
 	struct queue *q;
@@ -36,6 +38,9 @@ struct worker {
 	const char *proc_root;
 	worker_vmas_fn vmas; /* NULL: maps_read(proc_root) */
 	void *vmas_arg;
+	/* Why an observer job's range was chosen, for its log line. */
+	worker_why_fn why; /* NULL: not said */
+	void *why_arg;
 
 	pthread_mutex_t lock; /* params, stats */
 	struct exec_params ep;

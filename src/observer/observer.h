@@ -11,9 +11,13 @@
  *         /proc/PID/smaps "Referenced:" per VMA and clears the referenced
  *         bits with /proc/PID/clear_refs; exits and vanished VMAs become
  *         events.
- * Heat decays exponentially (half-life in the options). Its unit is
- * faults (bpf) or referenced pages per poll (proc): compare heat within
- * one observer, not across modes.
+ * Heat is access, whatever the mode: pages found accessed, counted by an
+ * access sampler (observer_source() says which). In bpf mode the fault
+ * counts are kept beside it (observer_vma_faults: new memory, churn);
+ * they become the heat only when no sampler can run. Heat decays
+ * exponentially (half-life in the options). Its unit is pages found
+ * accessed per sampling round (or faults): compare heat within one
+ * observer, not across modes.
  *
  * Not thread-safe: one thread owns an observer. libbpf's print hook is
  * process-wide; it routes to the last opened observer's log function.
@@ -43,12 +47,28 @@ enum observer_want {
 /* Log priorities are syslog's (LOG_ERR ... LOG_DEBUG). */
 typedef void (*observer_log_fn)(void *ctx, int prio, const char *msg);
 
+/* Where a VMA's heat comes from (contigctl show's "heat_source"). */
+enum observer_source {
+	OBSERVER_SRC_NONE = 0,
+	OBSERVER_SRC_FAULT, /* page faults (bpf), no access sampler */
+	OBSERVER_SRC_YOUNG, /* accessed bits sampled, kept for reclaim */
+	OBSERVER_SRC_PROC,  /* smaps Referenced + clear_refs */
+	OBSERVER_SRC_TLB,   /* dTLB-miss samples (a PMU with data addresses) */
+};
+
 struct observer_opts {
 	enum observer_want want;
 	double half_life_s;     /* heat half-life; <= 0: 10 s */
 	const char *proc_root;  /* NULL: /proc */
+	const char *sys_root;   /* NULL: /sys */
 	bool watch_all;         /* bpf: count faults of every process */
 	const char *fault_hook; /* bpf: NULL (probe), "tp_btf" or "fentry" */
+	double sample_s;        /* access sampling period at least; <= 0: 1 s.
+				 * A round that took c of CPU waits 125 c: the
+				 * sampler takes 0.8 % of one core at most. */
+	bool faults_only;       /* bpf: no access sampler (heat = faults) */
+	bool no_helper;         /* bpf: not the kernel helper's sampler */
+	const char *helper_dev; /* NULL: /dev/contig */
 	observer_log_fn log;    /* NULL: stderr */
 	void *log_ctx;
 };
@@ -79,7 +99,7 @@ struct observer_vma_heat {
 	uint64_t total;  /* events ever counted */
 };
 
-/* Global counters since observer_open (bpf mode; zero in proc mode). */
+/* Global counters since observer_open (fault ones: bpf mode only). */
 struct observer_counters {
 	uint64_t faults;        /* faults counted in watched processes */
 	uint64_t fault_no_vma;  /* faults whose VMA lookup failed */
@@ -87,6 +107,8 @@ struct observer_counters {
 	uint64_t compactions;   /* compaction runs */
 	uint64_t collapses;     /* huge page collapses */
 	uint64_t events_lost;
+	uint64_t sample_rounds; /* access sampler rounds (both modes) */
+	uint64_t sample_cpu_ns; /* their CPU time */
 };
 
 struct observer;
@@ -120,6 +142,22 @@ int observer_heat(const struct observer *o, struct observer_vma_heat **out,
 		  size_t *nr);
 /* Heat of one VMA at the last poll (0 when unknown). */
 double observer_vma_heat(const struct observer *o, pid_t pid, uint64_t start);
+/* A new sampling period (seconds, <= 0: 1 s), from the next round on. */
+void observer_set_sample(struct observer *o, double sample_s);
+/* Decayed fault count of one VMA (bpf mode; 0 otherwise or unknown). */
+double observer_vma_faults(const struct observer *o, pid_t pid,
+			   uint64_t start);
+/* What feeds the heat; the same for every VMA of one observer. */
+enum observer_source observer_source(const struct observer *o);
+/* "fault", "young", "proc", "tlb", or "none". */
+const char *observer_source_name(enum observer_source src);
+/*
+ * The TLB-miss source: "none (no hardware PMU)", or what the PMU offers
+ * and why it is not sampled.
+ */
+const char *observer_tlb(const struct observer *o);
+/* Whether the sampler writes /proc/PID/clear_refs (a privilege to keep). */
+bool observer_writes_clear_refs(const struct observer *o);
 
 /* Move up to max queued events into buf; returns how many. */
 size_t observer_events(struct observer *o, struct observer_event *buf,
@@ -132,5 +170,12 @@ size_t observer_events(struct observer *o, struct observer_event *buf,
 int observer_snapshot(struct observer *o, pid_t pid, struct vma_list *out);
 
 void observer_counters(const struct observer *o, struct observer_counters *c);
+
+/*
+ * 1 when the CPU's PMU can sample data addresses (what a TLB-miss heat
+ * source needs), else 0; why names it or says what is missing (pmu.c).
+ * sys_root NULL: /sys.
+ */
+int observer_pmu_probe(const char *sys_root, char *why, size_t size);
 
 #endif

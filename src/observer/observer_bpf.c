@@ -531,18 +531,18 @@ int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 	if (nr < 0)
 		return (int)nr;
 	for (i = 0; i < (size_t)nr; i++) {
-		e = heat_find(&o->heat, (int32_t)b->keys[i].tgid,
+		e = heat_find(&o->faults, (int32_t)b->keys[i].tgid,
 			      b->keys[i].vm_start);
 		prev = e ? e->count : 0;
 		b->faults += b->vals[i] >= prev ? b->vals[i] - prev :
 						  b->vals[i];
-		err = heat_set_count(&o->heat, (int32_t)b->keys[i].tgid,
+		err = heat_set_count(&o->faults, (int32_t)b->keys[i].tgid,
 				     b->keys[i].vm_start, b->vals[i], now_ns);
 		if (err)
 			return err;
 	}
 	/* Cold for a long time (far below one fault): forget it. */
-	heat_prune(&o->heat, now_ns, 1e-3, heat_gone, b);
+	heat_prune(&o->faults, now_ns, 1e-3, heat_gone, b);
 
 	/* Exits: the processes are no longer watched. */
 	n = o->ev_nr;

@@ -8,12 +8,19 @@
 
 struct obs_bpf;
 struct obs_proc;
+struct obs_young;
 
 struct observer {
 	enum observer_mode mode;
 	struct observer_opts opts;
 	char desc[512];
-	struct heat_table heat;
+	char tlb[96];             /* observer_tlb() */
+	struct heat_table heat;   /* ranking heat: accesses (faults, no sampler) */
+	struct heat_table faults; /* bpf: page faults, for new memory and churn */
+	enum observer_source src; /* what feeds heat */
+	uint64_t next_sample_ns;  /* bpf mode: the access sampler's next round */
+	uint64_t sample_ns;       /* its period, at least */
+	uint64_t rounds, round_cpu_ns; /* sampler rounds, their CPU time */
 	uint64_t last_poll_ns;
 	struct observer_event *evq;
 	size_t ev_nr, ev_cap;
@@ -21,6 +28,7 @@ struct observer {
 	size_t npids, pids_cap;
 	struct obs_bpf *bpf;
 	struct obs_proc *proc;
+	struct obs_young *young;
 };
 
 void obs_log(const struct observer *o, int prio, const char *fmt, ...)
@@ -48,6 +56,18 @@ void obs_proc_close(struct observer *o);
 int obs_proc_watch(struct observer *o, pid_t pid);
 int obs_proc_unwatch(struct observer *o, pid_t pid);
 int obs_proc_poll(struct observer *o, uint64_t now_ns);
+/*
+ * The same reader as the access sampler beside the bpf backend: heat
+ * only, no events (the bpf programs report unmaps and exits).
+ */
+int obs_proc_open_sampler(struct observer *o);
+
+/* The kernel helper's sampler (observer_young.c). dev NULL: /dev/contig. */
+int obs_young_open(struct observer *o, const char *dev);
+void obs_young_close(struct observer *o);
+int obs_young_watch(struct observer *o, pid_t pid);
+int obs_young_unwatch(struct observer *o, pid_t pid);
+int obs_young_poll(struct observer *o, uint64_t now_ns);
 
 /* One VMA of /proc/PID/smaps, as far as proc mode cares. */
 struct obs_smaps_vma {

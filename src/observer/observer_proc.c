@@ -5,6 +5,10 @@
  * clear) and writes "1" to /proc/PID/clear_refs to start the next
  * interval. Side effect, as with any working-set estimator built on
  * clear_refs: reclaim sees the pages as not recently referenced.
+ *
+ * The same reader serves as the access sampler of bpf mode when no
+ * better one is available (obs_proc_open_sampler): there it only feeds
+ * heat, at the sampling period, and leaves events to the bpf programs.
  */
 #include "array.h"
 #include "observer_int.h"
@@ -32,6 +36,7 @@ struct obs_proc {
 	struct proc_pid *p;
 	size_t nr, cap;
 	uint64_t page_kb;
+	bool sampler; /* beside the bpf backend: heat only, no events */
 };
 
 static int is_hex(int c)
@@ -188,6 +193,8 @@ static int report_gone(struct observer *o, const struct proc_pid *pp,
 		    sc->v[j].end == old->end)
 			continue;
 		heat_drop_range(&o->heat, pp->pid, old->start, old->start + 1);
+		if (o->proc->sampler)
+			continue;
 		err = obs_queue_event(o, OBSERVER_EV_VMA_GONE, pp->pid,
 				      old->start, old->end - old->start, 0);
 		if (err)
@@ -246,6 +253,15 @@ int obs_proc_open(struct observer *o)
 		return -ENOMEM;
 	o->proc->page_kb = psz >= 1024 ? (uint64_t)psz / 1024 : 4;
 	return 0;
+}
+
+int obs_proc_open_sampler(struct observer *o)
+{
+	int err = obs_proc_open(o);
+
+	if (!err)
+		o->proc->sampler = true;
+	return err;
 }
 
 void obs_proc_close(struct observer *o)
@@ -309,7 +325,11 @@ int obs_proc_poll(struct observer *o, uint64_t now_ns)
 		pid_t pid = pp->pid;
 
 		err = scan_pid(o, pp, now_ns, false);
-		if (err == -ESRCH) {
+		if (err == -ESRCH && s->sampler) {
+			/* The bpf backend reports the exit. */
+			remove_pid(s, pp);
+			err = 0;
+		} else if (err == -ESRCH) {
 			remove_pid(s, pp);
 			obs_forget_pid(o, pid);
 			err = obs_queue_event(o, OBSERVER_EV_EXIT, pid, 0, 0,

@@ -181,7 +181,9 @@ int proto_check_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 		if (!terminated(st.version, sizeof(st.version)) ||
 		    !terminated(st.backend, sizeof(st.backend)) ||
 		    !terminated(st.observer, sizeof(st.observer)) ||
-		    !terminated(st.backend_reason, sizeof(st.backend_reason)))
+		    !terminated(st.backend_reason, sizeof(st.backend_reason)) ||
+		    !terminated(st.heat_source, sizeof(st.heat_source)) ||
+		    !terminated(st.tlb, sizeof(st.tlb)))
 			return -EBADMSG;
 	}
 	*is_progress = r.h.type == CONTIG_MSG_PROGRESS;

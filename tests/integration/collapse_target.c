@@ -44,37 +44,6 @@ static char *map_or_die(size_t len, size_t align)
 	return p;
 }
 
-static uint64_t word(const uint64_t *p)
-{
-	return ((uintptr_t)p * 0x9e3779b97f4a7c15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
-}
-
-static void fill(char *page)
-{
-	uint64_t *w = (uint64_t *)page;
-	size_t i;
-
-	for (i = 0; i < PAGE / 8; i++)
-		w[i] = word(&w[i]);
-}
-
-static void fill_at(char *region, size_t page)
-{
-	fill(region + page * PAGE);
-}
-
-/* Index of the first bad word, or -1. */
-static long check(const char *region, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)region;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		if (w[i] != word(&w[i]))
-			return (long)i;
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	size_t mib = 64, pages, len;
@@ -106,7 +75,7 @@ int main(int argc, char **argv)
 	if (madvise(other, len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
 
-	if (scatter_fault(region, other, pages, &seed, fill_at))
+	if (scatter_fault(region, other, pages, &seed, pattern_fill))
 		die("malloc");
 
 	printf("pid %d\nregion 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (int)getpid(),
@@ -115,14 +84,14 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), stdin)) {
 		if (line[0] != 'v')
 			continue;
-		bad = check(region, len);
+		bad = pattern_check(region, len);
 		if (bad < 0)
 			printf("ok\n");
 		else
 			printf("bad %ld\n", bad);
 		fflush(stdout);
 	}
-	bad = check(region, len);
+	bad = pattern_check(region, len);
 	if (bad >= 0) {
 		fprintf(stderr, "collapse_target: word %ld changed\n", bad);
 		return 1;

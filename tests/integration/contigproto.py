@@ -24,7 +24,7 @@ REPHDR = struct.Struct("<iI120s")
 FIGS = struct.Struct("<6Q")
 RESULT = struct.Struct("<5QII")
 PROG = struct.Struct("<QQII")
-STATUSREP = struct.Struct("<16s16s16s160sIIIIQQQQQQQ")
+STATUSREP = struct.Struct("<16s16s16s160sIIIIQQQQQQQ16s96s")
 SHOWHDR = struct.Struct("<II")
 VMA = struct.Struct("<6QII")
 FIG_NAMES = ("pages", "present", "runs", "largest_run", "runs_99",
@@ -91,7 +91,8 @@ def parse(pkt):
                  claims=f[7], uptime_s=f[8], passes=f[9],
                  pages_moved=f[10], pages_exchanged=f[11],
                  blocks_collapsed=f[12], ops_failed=f[13],
-                 bytes_contiguous=f[14])
+                 bytes_contiguous=f[14], heat_source=cstr(f[15]),
+                 tlb=cstr(f[16]))
     elif base == SHOW and len(pkt) > off:
         nr, _ = SHOWHDR.unpack_from(pkt, off)
         off += SHOWHDR.size

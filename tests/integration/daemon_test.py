@@ -4,6 +4,7 @@ private daemon (its own runtime directory and configuration), and the
 collapse_target sample process."""
 import os
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -86,3 +87,29 @@ class Daemon:
             "ERROR SUMMARY: " in ln and "ERROR SUMMARY: 0 " not in ln
             for ln in text.splitlines()), "no sanitizer or valgrind report")
         return text
+
+
+PAGE = 4096
+BLOCK_PAGES = 512
+PM_PRESENT = 1 << 63
+PM_PFN = (1 << 55) - 1
+
+
+def pfns(pid, start, end):
+    """Frame numbers of [start, end) from /proc/PID/pagemap (None: absent)."""
+    with open("/proc/%d/pagemap" % pid, "rb") as f:
+        f.seek(start // PAGE * 8)
+        data = f.read((end - start) // PAGE * 8)
+    return [e & PM_PFN if e & PM_PRESENT else None
+            for (e,) in struct.iter_unpack("<Q", data)]
+
+
+def aligned_blocks_of(p):
+    """2 MiB blocks of a frame list backed by one aligned 2 MiB frame block."""
+    n = 0
+    for b in range(0, len(p) - BLOCK_PAGES + 1, BLOCK_PAGES):
+        first = p[b]
+        if first and first % BLOCK_PAGES == 0 and all(
+                p[b + i] == first + i for i in range(BLOCK_PAGES)):
+            n += 1
+    return n

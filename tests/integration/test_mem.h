@@ -31,6 +31,34 @@ static inline char *fenced_map(size_t len, size_t align)
 	return p;
 }
 
+/* The value the 8-byte word at p holds: derived from its address. */
+static inline uint64_t pattern_word(const uint64_t *p)
+{
+	return ((uintptr_t)p * 0x9e3779b97f4a7c15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
+}
+
+/* Fill page number page of region with the pattern. */
+static inline void pattern_fill(char *region, size_t page)
+{
+	uint64_t *w = (uint64_t *)(region + page * PAGE);
+	size_t i;
+
+	for (i = 0; i < PAGE / 8; i++)
+		w[i] = pattern_word(&w[i]);
+}
+
+/* Index of the first word of region that lost the pattern, or -1. */
+static inline long pattern_check(const char *region, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)region;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != pattern_word(&w[i]))
+			return (long)i;
+	return -1;
+}
+
 /* xorshift64*: deterministic, good enough for permutations and patterns. */
 static inline uint64_t rnd(uint64_t *s)
 {

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the access sampler costs (sampler_cost.c): CPU and slowdown. */
+#ifndef CONTIG_BENCH_SAMPLER_COST_H
+#define CONTIG_BENCH_SAMPLER_COST_H
+
+#include <stdint.h>
+
+#include "observer.h"
+
+struct sampler_cpu {
+	double cpu_pct;          /* of one core, our whole process */
+	uint64_t watched_bytes;  /* resident in the watched children */
+	uint64_t rounds;         /* sampler rounds in the time */
+	double round_ms;         /* CPU time of one round, mean */
+	const char *source;      /* observer_source_name() */
+	char describe[512];
+};
+
+/*
+ * nprocs children holding mib MiB in all, watched and polled for secs
+ * seconds. 0 or -errno.
+ */
+int sampler_watched_cpu(const struct observer_opts *opts, unsigned nprocs,
+			unsigned mib, unsigned secs, struct sampler_cpu *out);
+
+/*
+ * Slowdown in percent of a memory-bound loop over mib MiB from being
+ * watched: median of phases pairs of secs seconds each. 0 or -errno.
+ */
+int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
+		     unsigned phases, unsigned secs, double *pct);
+
+#endif
