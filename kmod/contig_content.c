@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * What travels with a page's contents when two frames trade them: the
  * bytes, copied so that a memory error on either frame is an error return

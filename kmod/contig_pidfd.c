@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Name a process by a pidfd of the caller (CONTIG_OP_F_PIDFD): a pidfd
  * keeps naming the process it was opened for, where a pid may be reused

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * CONTIG_IOC_SAMPLE: test and clear the accessed bits of a process's
  * pages at given addresses, for contigd's access sampler (DAMON-style

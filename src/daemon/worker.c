@@ -346,18 +346,33 @@ static void log_pass(struct worker *w, const struct job *j,
 		[JOB_PRIO_WANT] = "hint (CONTIG_WANT)",
 		[JOB_PRIO_OBSERVER] = "observer",
 	};
-	char comm[64], why[160] = "";
+	char comm[64], why[160] = "", held[64] = "";
+	uint64_t suppressed = 0;
+	struct timespec now;
 
+	/* A user's requests cost that user's log lines, within limits. */
+	if (j->uid != QUEUE_NO_UID) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!ratelimit_pass(NULL, &w->pass_rl, j->uid,
+				    (uint64_t)now.tv_sec * 1000000000u +
+					    (uint64_t)now.tv_nsec,
+				    &suppressed))
+			return;
+		if (suppressed)
+			snprintf(held, sizeof(held),
+				 " (%" PRIu64 " earlier lines of uid %u held back)",
+				 suppressed, (unsigned int)j->uid);
+	}
 	comm_of(w, j->pid, comm, sizeof(comm));
 	if (j->prio == JOB_PRIO_OBSERVER && w->why)
 		w->why(w->why_arg, j->pid, pc->start, pc->end, why,
 		       sizeof(why));
 	log_info("pass: pid %d (%s) 0x%" PRIx64 "-0x%" PRIx64 ": runs %" PRIu64
-		 " -> %" PRIu64 ", pages moved %" PRIu64 ", %.2f s, %s; %s",
+		 " -> %" PRIu64 ", pages moved %" PRIu64 ", %.2f s, %s; %s%s",
 		 (int)j->pid, comm, pc->start, pc->end, r->before.runs,
 		 r->after.runs, moved, seconds,
 		 r->reached ? "target reached" : "short of target",
-		 *why ? why : by[j->prio]);
+		 *why ? why : by[j->prio], held);
 }
 
 /* Only busy or transient failures: worth another pass right away. */

@@ -22,6 +22,7 @@
 #include "maps.h"
 #include "procs.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "range_tree.h"
 #include "stats.h"
 
@@ -41,6 +42,8 @@ struct worker {
 	/* Why an observer job's range was chosen, for its log line. */
 	worker_why_fn why; /* NULL: not said */
 	void *why_arg;
+	/* Pass lines of requested jobs, per uid (worker thread only). */
+	struct ratelimit_uids pass_rl;
 
 	pthread_mutex_t lock; /* params, stats */
 	struct exec_params ep;

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * contig_fidelity - an exchanged page keeps every state that belongs to its
  * contents, inside the test VM.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * contig_sample_test - CONTIG_IOC_SAMPLE in the guest.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * contig_zone_fill - exchanges by migration while the Normal zone is full,
  * inside the test VM (one TAP case).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers of contig_fidelity.c: pages with a per-word pattern, their
  * frames and pagemap bits, /proc/kpageflags, one op through /dev/contig,

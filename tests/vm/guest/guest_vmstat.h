@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * /proc/vmstat for the guest test programs: one counter, read after
  * folding every CPU's pending deltas in (stat_refresh), so that small
