@@ -79,7 +79,8 @@ void control_readable(struct daemon *d, size_t slot)
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0)
+	/* a packet of 0 bytes may carry descriptors too: never leak them */
+	if (n >= 0 && mh.msg_controllen > 0)
 		take_fds(d, &mh, &proof);
 	control_request(d, slot, buf, n, &mh, &proof);
 	fdcloser_close(&d->closer, proof);
