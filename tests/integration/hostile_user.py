@@ -17,6 +17,11 @@ still answers within 1 s:
   exec       DEFRAG of its own process, which then execs a set-uid root
              binary (su) while the job waits in the queue: the job ends
              with "target changed: pid N exec'd" (ESRCH), no figures;
+  clone_vm   SHOW of its own child, spawned sharing its mm (CLONE_VM),
+             with a pagemap descriptor opened before the child exec'd
+             su: EPERM, the descriptor does not read the current image;
+  zlen       100 packets of 0 bytes, each with 4 descriptors: contigd
+             keeps none of them;
   quota      40 queued hints and 3 CONTIG_NOW: the per-uid limits refuse
              the excess with EAGAIN;
   slots      20 idle connections (16 slots): the excess is told EBUSY,
@@ -32,7 +37,7 @@ still answers within 1 s:
   rundir     a runtime directory owned by nobody, world-writable, or a
              symlink: contigd refuses to start, with a clear line.
 
-usage: hostile_user.py CONTIGD CONTIGCTL COLLAPSE_TARGET
+usage: hostile_user.py CONTIGD CONTIGCTL COLLAPSE_TARGET CLONE_VM_EXEC
 Needs root: 77 otherwise. CONTIG_HOSTILE_LOG set: print contigd's whole
 log at the end (else its last lines).
 """
@@ -96,11 +101,13 @@ CLIENT_PRELUDE = ("import json, os, socket, subprocess, sys, time\n"
                   "SOCK = %r\n")
 
 
-def as_nobody(sock, code, prefix=(), timeout=60, python=sys.executable):
+def as_nobody(sock, code, prefix=(), timeout=60, python=sys.executable,
+              stdin=None):
     """Run code as nobody; its last stdout line as JSON."""
     prog = CLIENT_PRELUDE % (HERE, sock) + code
     r = subprocess.run(NOBODY + list(prefix) + [python, "-c", prog],
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=timeout,
+                       stdin=stdin)
     lines = r.stdout.strip().splitlines()
     if r.returncode or not lines:
         print("client as nobody: exit %d\n%s%s" % (r.returncode, r.stdout,
@@ -250,6 +257,37 @@ os.kill(pid, 9)
 print(json.dumps(r))
 """
 
+# Run under clone_vm_exec: CONTIG_VICTIM runs su now, exec'd by a child
+# that shared our parent's mm; CONTIG_PROOF reads that mm, still alive.
+CLONE_VM_ATTACK = r"""
+pid = int(os.environ["CONTIG_VICTIM"])
+proof = int(os.environ["CONTIG_PROOF"])
+with open("/proc/%d/status" % pid) as f:
+    euid = [l.split()[2] for l in f if l.startswith("Uid:")][0]
+c = cp.Client(SOCK, timeout=20)
+c.send(cp.show_req(pid), (proof,))
+r = c.recv()
+r["target"] = pid
+r["euid"] = int(euid)
+print(json.dumps(r))
+"""
+
+# Zero-length packets, each with 4 descriptors.
+ZLEN_ATTACK = r"""
+null = os.open("/dev/null", os.O_RDONLY)
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(SOCK)
+    socket.send_fds(s, [b""], [null] * 4)
+    s.settimeout(5)
+    try:
+        s.recv(512)
+    except OSError:
+        pass
+    s.close()
+print(json.dumps({"sent": 100}))
+"""
+
 QUOTA_ATTACK = r"""
 kids = [subprocess.Popen(["sleep", "60"]) for _ in range(43)]
 time.sleep(0.3)
@@ -384,6 +422,37 @@ def attack_exec(d, ctl, busy_pid):
     check(r.get("before", {}).get("pages", 1) == 0 and
           r.get("after", {}).get("pages", 1) == 0,
           "exec: no figures of the new image")
+
+
+def attack_clone_vm(d, helper):
+    # su waits for a password on a pipe nobody never writes; a shell
+    # execs the helper without setpriv's capabilities, so that it stays
+    # dumpable (its child's pagemap can be opened)
+    rd, wr = os.pipe()
+    try:
+        r = as_nobody(d.sock, CLONE_VM_ATTACK, timeout=60, stdin=rd,
+                      prefix=["/bin/sh", "-c", 'exec "$0" "$@"', helper,
+                              "/bin/su", "root", "-c", "true", "--"],
+                      python=SYSTEM_PYTHON)
+    finally:
+        os.close(rd)
+        os.close(wr)
+    check(r.get("euid") == 0, "clone_vm: pid %s runs su at euid %s"
+          % (r.get("target"), r.get("euid")))
+    refused(r, errno.EPERM, "does not read the current image of pid %s"
+            % r.get("target"), "clone_vm: SHOW of pid %s with a proof of "
+            "the mm it shared before exec" % r.get("target"))
+    check(not r.get("vmas"), "clone_vm: no VMA of the new image shown")
+
+
+def attack_zlen(d):
+    n0 = len(os.listdir("/proc/%d/fd" % d.pid))
+    r = as_nobody(d.sock, ZLEN_ATTACK, timeout=60)
+    time.sleep(0.5)
+    n1 = len(os.listdir("/proc/%d/fd" % d.pid))
+    check(r.get("sent") == 100 and n1 - n0 < 10,
+          "zlen: 100 empty packets with 4 descriptors each: contigd holds "
+          "%d -> %d descriptors" % (n0, n1))
 
 
 def attack_quota(d):
@@ -535,7 +604,7 @@ def attack_rundir(contigd, tmp):
 
 
 def main():
-    contigd, ctl, target = sys.argv[1:4]
+    contigd, ctl, target, helper = sys.argv[1:5]
     need_root()
     tmp = tempfile.mkdtemp(prefix="hostile.")
     os.chmod(tmp, 0o755)
@@ -559,6 +628,10 @@ def main():
         attack_nondumpable(d, nodump)
         root_status(ctl, d.rd, "nondump")
 
+        attack_clone_vm(d, helper)
+        root_status(ctl, d.rd, "clone_vm")
+        attack_zlen(d)
+        root_status(ctl, d.rd, "zlen")
         busy, busy_pid, _, _ = daemon_test.start_target(target, 16)
         attack_exec(d, ctl, busy_pid)
         root_status(ctl, d.rd, "exec")
