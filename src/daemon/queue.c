@@ -170,6 +170,12 @@ int queue_push_target(struct queue *q, struct target *t, uid_t uid,
 	}
 	j = find_same(q, t, start, end);
 	if (j) {
+		/* raising a job to CONTIG_NOW counts as asking for one */
+		if (j->state == JOB_QUEUED && prio < j->prio) {
+			err = quota(q, uid, prio);
+			if (err)
+				goto out;
+		}
 		if (j->tgt.mm_fd < 0 && t->mm_fd >= 0) {
 			j->tgt = *t;
 			*t = (struct target)TARGET_UNBOUND(t->pid);

@@ -106,7 +106,8 @@ int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
  * same range joins only when bound to the same address space (or to none:
  * it takes t's binding then); a new job takes over t's descriptors (t is
  * left unbound), a joined one leaves them to the caller. -EDQUOT: uid
- * has QUEUE_UID_MAX jobs (QUEUE_UID_NOW_MAX for JOB_PRIO_NOW) already.
+ * has QUEUE_UID_MAX jobs (QUEUE_UID_NOW_MAX for JOB_PRIO_NOW) already;
+ * joining a queued job at a higher priority is held to the same limits.
  */
 int queue_push_target(struct queue *q, struct target *t, uid_t uid,
 		      uint64_t start, uint64_t end, enum job_prio prio,

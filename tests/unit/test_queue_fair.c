@@ -44,6 +44,25 @@ START_TEST(test_quota)
 }
 END_TEST
 
+/* Joining a queued job at CONTIG_NOW is held to the NOW quota too. */
+START_TEST(test_quota_on_upgrade)
+{
+	struct queue q;
+	struct job *j;
+	int i;
+
+	ck_assert_int_eq(queue_init(&q, 1024), 0);
+	j = push(&q, 1002, 300, JOB_PRIO_WANT, 0);
+	for (i = 0; i < QUEUE_UID_NOW_MAX; i++)
+		push(&q, 1002, 200 + i, JOB_PRIO_NOW, 0);
+	push(&q, 1002, 300, JOB_PRIO_NOW, -EDQUOT);
+	ck_assert_int_eq(j->prio, JOB_PRIO_WANT);
+	/* a join that does not raise it is not refused */
+	push(&q, 1002, 300, JOB_PRIO_WANT, 0);
+	queue_destroy(&q);
+}
+END_TEST
+
 START_TEST(test_round_robin)
 {
 	static const uid_t want[] = { 1, 2, 3, 1, 2, 1, 1 };
@@ -113,6 +132,7 @@ Suite *test_queue_fair_suite(void)
 	TCase *tc = tcase_create("queue_fair");
 
 	tcase_add_test(tc, test_quota);
+	tcase_add_test(tc, test_quota_on_upgrade);
 	tcase_add_test(tc, test_round_robin);
 	tcase_add_test(tc, test_join_same_binding);
 	suite_add_tcase(s, tc);
