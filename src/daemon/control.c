@@ -444,8 +444,7 @@ void control_request(struct daemon *d, size_t slot,
 		/* the kernel dropped descriptors: we are short of them */
 		control_log_refusal(d, slot, "passed descriptors dropped");
 		reply_error(d, slot, rq.type, rq.seq, EAGAIN,
-			    "contigd is short of descriptors (or more than "
-			    "4 were passed): try again");
+			    "contigd is short of descriptors: try again");
 		return;
 	}
 	dispatch(d, slot, &rq, proof);

@@ -22,6 +22,9 @@ still answers within 1 s:
              su: EPERM, the descriptor does not read the current image;
   zlen       100 packets of 0 bytes, each with 4 descriptors: contigd
              keeps none of them;
+  linger     TCP sockets lingering with unsent data passed behind an
+             empty packet, as a fifth descriptor, and 80 times before 300
+             more packets: root's status still answers;
   quota      40 queued hints and 3 CONTIG_NOW: the per-uid limits refuse
              the excess with EAGAIN;
   slots      20 idle connections (16 slots): the excess is told EBUSY,
@@ -288,6 +291,92 @@ for _ in range(100):
 print(json.dumps({"sent": 100}))
 """
 
+# TCP sockets that linger (SO_LINGER for a day) with data the peer never
+# reads, passed to contigd: (a) behind an empty packet (itself behind a
+# SHOW, which keeps contigd busy meanwhile), so that they are
+# still queued when contigd closes the connection; (b) as the fifth of 5
+# descriptors; (c) 80 times as a second descriptor, then 300 more packets
+# of 4. The closes must not hold contigd's main loop.
+LINGER_ATTACK = r"""
+import struct
+lst = socket.socket()
+lst.bind(("127.0.0.1", 0))
+lst.listen(128)
+keep = []
+def lingering():
+    t = socket.socket()
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    t.connect(lst.getsockname())
+    a, _ = lst.accept()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    keep.append(a)
+    t.setblocking(False)
+    try:
+        while True:
+            t.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 86400))
+    return t
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(SOCK)
+    return s
+def attack():
+    held = []
+    # (a): a SHOW first keeps contigd busy while the rest is queued
+    s = conn()
+    t = lingering()
+    req = cp.show_req(0)
+    socket.send_fds(s, [req], [cp.Client.proof_for(req)])
+    s.send(b"")
+    try:
+        socket.send_fds(s, [b"abcd"], [t.fileno()])
+    except BrokenPipeError:
+        pass
+    t.close()
+    held.append(s)
+    # (b)
+    s = conn()
+    t = lingering()
+    socket.send_fds(s, [b"abcd"], [null] * 4 + [t.fileno()])
+    t.close()
+    held.append(s)
+    # (c)
+    s = conn()
+    s.settimeout(2)
+    for _ in range(80):
+        t = lingering()
+        try:
+            socket.send_fds(s, [b"abcd"], [null, t.fileno()])
+            s.recv(512)
+        except OSError:
+            break  # contigd stopped reading
+        finally:
+            t.close()
+    sent = 0
+    for _ in range(300):
+        try:
+            socket.send_fds(s, [b"abcd"], [null] * 4)
+            s.recv(512)
+            sent += 1
+        except OSError:
+            break
+    return sent, held
+null = os.open("/dev/null", os.O_RDONLY)
+try:
+    sent, held = attack()
+    print(json.dumps({"sent": sent}), flush=True)
+    sys.stdin.read()
+finally:
+    # reset every connection, or a close of ours would linger
+    for a in keep:
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+        a.close()
+"""
+
 QUOTA_ATTACK = r"""
 kids = [subprocess.Popen(["sleep", "60"]) for _ in range(43)]
 time.sleep(0.3)
@@ -453,6 +542,23 @@ def attack_zlen(d):
     check(r.get("sent") == 100 and n1 - n0 < 10,
           "zlen: 100 empty packets with 4 descriptors each: contigd holds "
           "%d -> %d descriptors" % (n0, n1))
+
+
+def attack_linger(d, ctl):
+    prog = CLIENT_PRELUDE % (HERE, d.sock) + LINGER_ATTACK
+    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        r = json.loads(p.stdout.readline() or "{}")
+        check(r.get("sent", 0) > 0, "linger: %s packets answered after "
+              "80 lingering sockets" % r.get("sent"))
+        root_status(ctl, d.rd, "linger: lingering TCP sockets passed")
+        nfd = len(os.listdir("/proc/%d/fd" % d.pid))
+        check(nfd < 40, "linger: contigd holds %d descriptors" % nfd)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
 
 
 def attack_quota(d):
@@ -632,6 +738,7 @@ def main():
         root_status(ctl, d.rd, "clone_vm")
         attack_zlen(d)
         root_status(ctl, d.rd, "zlen")
+        attack_linger(d, ctl)
         busy, busy_pid, _, _ = daemon_test.start_target(target, 16)
         attack_exec(d, ctl, busy_pid)
         root_status(ctl, d.rd, "exec")
