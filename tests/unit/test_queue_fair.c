@@ -94,6 +94,40 @@ START_TEST(test_round_robin)
 }
 END_TEST
 
+/* A stream of one uid's CONTIG_NOW jobs does not starve another uid. */
+START_TEST(test_round_robin_across_priorities)
+{
+	struct queue q;
+	struct job *j;
+	bool kicked;
+
+	ck_assert_int_eq(queue_init(&q, 1024), 0);
+	push(&q, 2, 20, JOB_PRIO_WANT, 0);
+	push(&q, 1, 10, JOB_PRIO_NOW, 0);
+	push(&q, 1, 11, JOB_PRIO_NOW, 0);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 10);
+	queue_finish(&q, j);
+	push(&q, 1, 12, JOB_PRIO_NOW, 0);
+	/* uid 2's turn, although uid 1 still has CONTIG_NOW jobs queued */
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 20);
+	queue_finish(&q, j);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 11);
+	queue_finish(&q, j);
+	/* the observer's still come last */
+	push(&q, QUEUE_NO_UID, 30, JOB_PRIO_OBSERVER, 0);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 12);
+	queue_finish(&q, j);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 30);
+	queue_finish(&q, j);
+	queue_destroy(&q);
+}
+END_TEST
+
 START_TEST(test_join_same_binding)
 {
 	struct target a = TARGET_UNBOUND(50), b = TARGET_UNBOUND(50);
@@ -134,6 +168,7 @@ Suite *test_queue_fair_suite(void)
 	tcase_add_test(tc, test_quota);
 	tcase_add_test(tc, test_quota_on_upgrade);
 	tcase_add_test(tc, test_round_robin);
+	tcase_add_test(tc, test_round_robin_across_priorities);
 	tcase_add_test(tc, test_join_same_binding);
 	suite_add_tcase(s, tc);
 	return s;
