@@ -302,7 +302,7 @@ import struct
 lst = socket.socket()
 lst.bind(("127.0.0.1", 0))
 lst.listen(128)
-keep = []
+keep, mine = [], []
 def lingering():
     t = socket.socket()
     t.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
@@ -310,6 +310,7 @@ def lingering():
     a, _ = lst.accept()
     a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     keep.append(a)
+    mine.append(t)  # closed only after its peer reset it: no linger here
     t.setblocking(False)
     try:
         while True:
@@ -322,6 +323,7 @@ def lingering():
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(SOCK)
+    s.settimeout(2)
     return s
 def attack():
     held = []
@@ -333,19 +335,19 @@ def attack():
     s.send(b"")
     try:
         socket.send_fds(s, [b"abcd"], [t.fileno()])
-    except BrokenPipeError:
+    except OSError:
         pass
-    t.close()
     held.append(s)
     # (b)
     s = conn()
     t = lingering()
-    socket.send_fds(s, [b"abcd"], [null] * 4 + [t.fileno()])
-    t.close()
+    try:
+        socket.send_fds(s, [b"abcd"], [null] * 4 + [t.fileno()])
+    except OSError:
+        pass
     held.append(s)
     # (c)
     s = conn()
-    s.settimeout(2)
     for _ in range(80):
         t = lingering()
         try:
@@ -353,8 +355,6 @@ def attack():
             s.recv(512)
         except OSError:
             break  # contigd stopped reading
-        finally:
-            t.close()
     sent = 0
     for _ in range(300):
         try:
@@ -363,6 +363,7 @@ def attack():
             sent += 1
         except OSError:
             break
+    held.append(s)
     return sent, held
 null = os.open("/dev/null", os.O_RDONLY)
 try:
@@ -370,7 +371,7 @@ try:
     print(json.dumps({"sent": sent}), flush=True)
     sys.stdin.read()
 finally:
-    # reset every connection, or a close of ours would linger
+    # reset every connection, so that no close lingers
     for a in keep:
         a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
