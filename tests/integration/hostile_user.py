@@ -23,8 +23,8 @@ still answers within 1 s:
   zlen       100 packets of 0 bytes, each with 4 descriptors: contigd
              keeps none of them;
   linger     TCP sockets lingering with unsent data passed behind an
-             empty packet, as a fifth descriptor, and 80 times before 300
-             more packets: root's status still answers;
+             empty packet, as a fifth descriptor, and before and after
+             4200 packets of 4 descriptors: root's status still answers;
   quota      40 queued hints and 3 CONTIG_NOW: the per-uid limits refuse
              the excess with EAGAIN;
   slots      20 idle connections (16 slots): the excess is told EBUSY,
@@ -117,6 +117,14 @@ def as_nobody(sock, code, prefix=(), timeout=60, python=sys.executable,
                                                    r.stderr))
         return {}
     return json.loads(lines[-1])
+
+
+def nobody_popen(sock, code):
+    """Start code as nobody, with pipes to its stdin and stdout."""
+    prog = CLIENT_PRELUDE % (HERE, sock) + code
+    return subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
 
 
 class Victim:
@@ -292,17 +300,18 @@ print(json.dumps({"sent": 100}))
 """
 
 # TCP sockets that linger (SO_LINGER for a day) with data the peer never
-# reads, passed to contigd: (a) behind an empty packet (itself behind a
-# SHOW, which keeps contigd busy meanwhile), so that they are
+# reads, passed to contigd: (a) behind an empty packet (itself behind
+# SHOWs, which keep contigd busy meanwhile), so that they are
 # still queued when contigd closes the connection; (b) as the fifth of 5
-# descriptors; (c) 80 times as a second descriptor, then 300 more packets
-# of 4. The closes must not hold contigd's main loop.
+# descriptors; (c) as a second descriptor, then 4200 packets of 4 (more
+# than a pipe to a stuck closer holds), then 5 more sockets. The closes
+# must not hold contigd's main loop.
 LINGER_ATTACK = r"""
-import struct
+import struct, threading
 lst = socket.socket()
 lst.bind(("127.0.0.1", 0))
 lst.listen(128)
-keep, mine = [], []
+keep = []
 def lingering():
     t = socket.socket()
     t.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
@@ -310,7 +319,6 @@ def lingering():
     a, _ = lst.accept()
     a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     keep.append(a)
-    mine.append(t)  # closed only after its peer reset it: no linger here
     t.setblocking(False)
     try:
         while True:
@@ -320,24 +328,37 @@ def lingering():
     t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                  struct.pack("ii", 1, 86400))
     return t
+def drop(t):
+    # our close may be the last one, and linger: not on this thread
+    threading.Thread(target=t.close, daemon=True).start()
+held = []
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(SOCK)
     s.settimeout(2)
-    return s
-def attack():
-    held = []
-    # (a): a SHOW first keeps contigd busy while the rest is queued
-    s = conn()
-    t = lingering()
-    req = cp.show_req(0)
-    socket.send_fds(s, [req], [cp.Client.proof_for(req)])
-    s.send(b"")
-    try:
-        socket.send_fds(s, [b"abcd"], [t.fileno()])
-    except OSError:
-        pass
     held.append(s)
+    return s
+def call(s, fds):
+    try:
+        socket.send_fds(s, [b"abcd"], fds)
+        s.recv(512)
+        return 1
+    except OSError:
+        return 0
+def attack():
+    # (a): SHOWs first keep contigd busy while the rest is queued
+    for _ in range(3):
+        s = conn()
+        t = lingering()
+        for _ in range(3):
+            req = cp.show_req(0)
+            socket.send_fds(s, [req], [cp.Client.proof_for(req)])
+        s.send(b"")
+        try:
+            socket.send_fds(s, [b"abcd"], [t.fileno()])
+        except OSError:
+            pass
+        drop(t)
     # (b)
     s = conn()
     t = lingering()
@@ -345,30 +366,26 @@ def attack():
         socket.send_fds(s, [b"abcd"], [null] * 4 + [t.fileno()])
     except OSError:
         pass
-    held.append(s)
-    # (c)
+    drop(t)
+    # (c): one for the closer, 4200 packets to fill its queue, 5 more
     s = conn()
-    for _ in range(80):
-        t = lingering()
-        try:
-            socket.send_fds(s, [b"abcd"], [null, t.fileno()])
-            s.recv(512)
-        except OSError:
-            break  # contigd stopped reading
+    t = lingering()
+    call(s, [null, t.fileno()])
+    drop(t)
     sent = 0
-    for _ in range(300):
-        try:
-            socket.send_fds(s, [b"abcd"], [null] * 4)
-            s.recv(512)
-            sent += 1
-        except OSError:
+    for _ in range(4200):
+        if not call(s, [null] * 4):
             break
-    held.append(s)
-    return sent, held
+        sent += 1
+    for _ in range(5):
+        t = lingering()
+        call(s, [null, t.fileno()])
+        drop(t)
+    return sent, sum(call(s, [null] * 4) for _ in range(20))
 null = os.open("/dev/null", os.O_RDONLY)
 try:
-    sent, held = attack()
-    print(json.dumps({"sent": sent}), flush=True)
+    sent, after = attack()
+    print(json.dumps({"sent": sent, "after": after}), flush=True)
     sys.stdin.read()
 finally:
     # reset every connection, so that no close lingers
@@ -546,14 +563,12 @@ def attack_zlen(d):
 
 
 def attack_linger(d, ctl):
-    prog = CLIENT_PRELUDE % (HERE, d.sock) + LINGER_ATTACK
-    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = nobody_popen(d.sock, LINGER_ATTACK)
     try:
         r = json.loads(p.stdout.readline() or "{}")
-        check(r.get("sent", 0) > 0, "linger: %s packets answered after "
-              "80 lingering sockets" % r.get("sent"))
+        check(r.get("sent") == 4200 and r.get("after") == 20,
+              "linger: %s of 4200 packets answered, then %s of 20"
+              % (r.get("sent"), r.get("after")))
         root_status(ctl, d.rd, "linger: lingering TCP sockets passed")
         nfd = len(os.listdir("/proc/%d/fd" % d.pid))
         check(nfd < 40, "linger: contigd holds %d descriptors" % nfd)
@@ -577,10 +592,7 @@ def attack_quota(d):
 
 
 def attack_slots(d, ctl):
-    prog = CLIENT_PRELUDE % (HERE, d.sock) + SLOTS_ATTACK
-    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = nobody_popen(d.sock, SLOTS_ATTACK)
     try:
         r = json.loads(p.stdout.readline() or "{}")
         check(r.get("busy", 0) >= 4,
@@ -646,10 +658,7 @@ def attack_slice(d, ctl, target):
 
 def attack_fds(contigd, ctl):
     d = Daemon(contigd, CONFIG, wrapper=["prlimit", "--nofile=160:160"])
-    prog = CLIENT_PRELUDE % (HERE, d.sock) + FDS_ATTACK
-    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = nobody_popen(d.sock, FDS_ATTACK)
     try:
         lines0 = log_lines(d)
         r = json.loads(p.stdout.readline() or "{}")

@@ -164,7 +164,7 @@ static int vm_child(void *arg)
 	_exit(127);
 }
 
-static pid_t vm_sibling(void **stack)
+static pid_t vm_sibling(void **stack, int *proof)
 {
 	pid_t pid;
 
@@ -175,6 +175,8 @@ static pid_t vm_sibling(void **stack)
 	pid = clone(vm_child, (char *)*stack + (1 << 20), CLONE_VM | SIGCHLD,
 		    NULL);
 	ck_assert_int_gt(pid, 0);
+	*proof = open_pagemap(pid);
+	ck_assert_int_ge(*proof, 0);
 	return pid;
 }
 
@@ -213,10 +215,9 @@ START_TEST(test_clone_vm_bind_after_exec)
 	struct target t;
 	char msg[160] = "", want[160];
 	void *stack;
-	pid_t pid = vm_sibling(&stack);
-	int proof = open_pagemap(pid);
+	int proof;
+	pid_t pid = vm_sibling(&stack, &proof);
 
-	ck_assert_int_ge(proof, 0);
 	vm_exec(pid);
 	ck_assert_int_eq(target_bind("/proc", pid, proof, &t, msg, sizeof(msg)),
 			 -EPERM);
@@ -236,10 +237,9 @@ START_TEST(test_clone_vm_exec_after_bind)
 	struct target t;
 	char msg[160] = "", want[160];
 	void *stack;
-	pid_t pid = vm_sibling(&stack);
-	int proof = open_pagemap(pid);
+	int proof;
+	pid_t pid = vm_sibling(&stack, &proof);
 
-	ck_assert_int_ge(proof, 0);
 	ck_assert_int_eq(target_bind("/proc", pid, proof, &t, msg, sizeof(msg)),
 			 0);
 	ck_assert_int_eq(target_check(&t, msg, sizeof(msg)), 0);
