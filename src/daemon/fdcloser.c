@@ -38,119 +38,124 @@ static void close_now(int fd)
 }
 
 /* uid's count (lock held); a free slot is taken when add. */
-static struct fdcloser_count *count_of(struct fdcloser *fc, uid_t uid,
+static struct fdcloser_count *count_of(struct fdcloser_state *st, uid_t uid,
 				       bool add)
 {
 	struct fdcloser_count *c, *free_slot = NULL;
 
-	for (c = fc->count; c < fc->count + FDCLOSER_UIDS; c++) {
+	for (c = st->count; c < st->count + FDCLOSER_UIDS; c++) {
 		if (c->n && c->uid == uid)
 			return c;
 		if (!c->n && !free_slot)
 			free_slot = c;
 	}
 	if (!add || !free_slot)
-		return &fc->count[FDCLOSER_UIDS];
+		return &st->count[FDCLOSER_UIDS];
 	free_slot->uid = uid;
 	return free_slot;
 }
 
+static void state_free(struct fdcloser_state *st)
+{
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->cond);
+	free(st->q);
+	free(st);
+}
+
 static void *closer(void *arg)
 {
-	struct fdcloser *fc = arg;
+	struct fdcloser_state *st = arg;
 	struct fdcloser_entry e;
 
-	pthread_mutex_lock(&fc->lock);
+	pthread_mutex_lock(&st->lock);
 	for (;;) {
-		while (!fc->q_len && !fc->stopping)
-			pthread_cond_wait(&fc->cond, &fc->lock);
-		if (!fc->q_len)
+		while (!st->q_len && !st->stopping)
+			pthread_cond_wait(&st->cond, &st->lock);
+		if (!st->q_len)
 			break;
-		e = fc->q[fc->q_head];
-		fc->q_head = (fc->q_head + 1) % fc->q_cap;
-		fc->q_len--;
-		pthread_mutex_unlock(&fc->lock);
+		e = st->q[st->q_head];
+		st->q_head = (st->q_head + 1) % st->q_cap;
+		st->q_len--;
+		pthread_mutex_unlock(&st->lock);
 		close_now(e.fd);
-		pthread_mutex_lock(&fc->lock);
-		fc->count[e.count].n--;
+		pthread_mutex_lock(&st->lock);
+		st->count[e.count].n--;
 	}
-	free(fc->q);
-	fc->q = NULL;
-	pthread_mutex_unlock(&fc->lock);
+	pthread_mutex_unlock(&st->lock);
+	state_free(st);
 	return NULL;
 }
 
 int fdcloser_start(struct fdcloser *fc)
 {
+	struct fdcloser_state *st;
 	pthread_t t;
 	int err;
 
 	fc->started = false;
-	fc->stopping = false;
+	fc->st = NULL;
 	fc->proc_dev = dev_of(AT_FDCWD, "/proc/self", 0, NULL);
-	fc->q_cap = 256;
-	fc->q_head = fc->q_len = 0;
-	fc->q = calloc(fc->q_cap, sizeof(*fc->q));
-	if (!fc->q)
+	st = calloc(1, sizeof(*st));
+	if (!st)
 		return -ENOMEM;
-	for (size_t i = 0; i <= FDCLOSER_UIDS; i++)
-		fc->count[i] = (struct fdcloser_count){ 0 };
-	pthread_mutex_init(&fc->lock, NULL);
-	pthread_cond_init(&fc->cond, NULL);
-	err = pthread_create(&t, NULL, closer, fc);
+	st->q_cap = 256;
+	st->q = calloc(st->q_cap, sizeof(*st->q));
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->cond, NULL);
+	err = st->q ? pthread_create(&t, NULL, closer, st) : ENOMEM;
 	if (err) {
-		pthread_mutex_destroy(&fc->lock);
-		pthread_cond_destroy(&fc->cond);
-		free(fc->q);
-		fc->q = NULL;
+		state_free(st);
 		return -err;
 	}
 	pthread_detach(t);
+	fc->st = st;
 	fc->started = true;
 	return 0;
 }
 
 /* Room for one more entry (lock held). 0 or -ENOMEM. */
-static int grow(struct fdcloser *fc)
+static int grow(struct fdcloser_state *st)
 {
 	struct fdcloser_entry *q;
 	size_t i;
 
-	if (fc->q_len < fc->q_cap)
+	if (st->q_len < st->q_cap)
 		return 0;
-	q = calloc(fc->q_cap * 2, sizeof(*q));
+	q = calloc(st->q_cap * 2, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	for (i = 0; i < fc->q_len; i++)
-		q[i] = fc->q[(fc->q_head + i) % fc->q_cap];
-	free(fc->q);
-	fc->q = q;
-	fc->q_head = 0;
-	fc->q_cap *= 2;
+	for (i = 0; i < st->q_len; i++)
+		q[i] = st->q[(st->q_head + i) % st->q_cap];
+	free(st->q);
+	st->q = q;
+	st->q_head = 0;
+	st->q_cap *= 2;
 	return 0;
 }
 
 void fdcloser_close(struct fdcloser *fc, int fd, uid_t uid)
 {
+	struct fdcloser_state *st = fc->st;
 	bool queued = false;
 
 	if (fd < 0)
 		return;
 	if (fc->started && dev_of(fd, "", AT_EMPTY_PATH, NULL) != fc->proc_dev) {
-		pthread_mutex_lock(&fc->lock);
-		if (!grow(fc)) {
-			struct fdcloser_count *c = count_of(fc, uid, true);
+		pthread_mutex_lock(&st->lock);
+		if (!grow(st)) {
+			struct fdcloser_count *c = count_of(st, uid, true);
 
 			c->n++;
-			fc->q[(fc->q_head + fc->q_len) % fc->q_cap] =
+			st->q[(st->q_head + st->q_len) % st->q_cap] =
 				(struct fdcloser_entry){
-					fd, (unsigned int)(c - fc->count)
+					fd, (unsigned int)(c - st->count)
 				};
-			fc->q_len++;
-			pthread_cond_signal(&fc->cond);
+			st->q_len++;
+			pthread_cond_signal(&st->cond);
 			queued = true;
 		}
-		pthread_mutex_unlock(&fc->lock);
+		pthread_mutex_unlock(&st->lock);
 	}
 	if (!queued)
 		close_now(fd);
@@ -162,9 +167,9 @@ bool fdcloser_full(struct fdcloser *fc, uid_t uid)
 
 	if (!fc->started)
 		return false;
-	pthread_mutex_lock(&fc->lock);
-	full = count_of(fc, uid, false)->n >= FDCLOSER_UID_MAX;
-	pthread_mutex_unlock(&fc->lock);
+	pthread_mutex_lock(&fc->st->lock);
+	full = count_of(fc->st, uid, false)->n >= FDCLOSER_UID_MAX;
+	pthread_mutex_unlock(&fc->st->lock);
 	return full;
 }
 
@@ -172,10 +177,14 @@ void fdcloser_stop(struct fdcloser *fc)
 {
 	if (!fc->started)
 		return;
-	/* the thread ends once the queue is empty; one stuck in a close stays */
-	pthread_mutex_lock(&fc->lock);
-	fc->stopping = true;
-	pthread_cond_signal(&fc->cond);
-	pthread_mutex_unlock(&fc->lock);
+	/*
+	 * The thread ends once the queue is empty, and frees the state; one
+	 * stuck in a close stays.
+	 */
+	pthread_mutex_lock(&fc->st->lock);
+	fc->st->stopping = true;
+	pthread_cond_signal(&fc->st->cond);
+	pthread_mutex_unlock(&fc->st->lock);
+	fc->st = NULL;
 	fc->started = false;
 }

@@ -38,14 +38,20 @@ struct fdcloser_count {
 	unsigned int n; /* 0: slot free */
 };
 
-struct fdcloser {
+/* Shared with the thread, which frees it once stopped and drained. */
+struct fdcloser_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct fdcloser_entry *q; /* ring of q_cap */
 	size_t q_head, q_len, q_cap;
 	struct fdcloser_count count[FDCLOSER_UIDS + 1]; /* last: the rest */
+	bool stopping;
+};
+
+struct fdcloser {
+	struct fdcloser_state *st; /* NULL: not started, or stopped */
 	uint64_t proc_dev; /* the device of /proc */
-	bool started, stopping;
+	bool started;
 };
 
 /* 0 or -errno; before it (or after a failure) everything closes inline. */
