@@ -359,6 +359,11 @@ def attack():
         except OSError:
             pass
         drop(t)
+        try:  # the replies, then contigd's end of it (uid slots are few)
+            while s.recv(cp.MAX_REPLY):
+                pass
+        except OSError:
+            pass
     # (b)
     s = conn()
     t = lingering()
