@@ -447,6 +447,13 @@ void control_request(struct daemon *d, size_t slot,
 			    "one request at a time on a connection");
 		return;
 	}
+	if (mh->msg_flags & MSG_CTRUNC) {
+		/* the kernel dropped descriptors: we are short of them */
+		control_log_refusal(d, slot, "passed descriptors dropped");
+		reply_error(d, slot, rq.type, rq.seq, EAGAIN,
+			    "contigd is short of descriptors: try again");
+		return;
+	}
 	dispatch(d, slot, &rq, proof);
 }
 

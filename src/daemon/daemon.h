@@ -57,11 +57,15 @@ struct client {
 	uint64_t deadline_ns; /* 0: none */
 	uint64_t progress_gen;
 	bool complained; /* a malformed request was logged once */
+	bool paused; /* not read: its uid's descriptors wait to be closed */
 	struct ratelimit rl; /* of the log lines it causes */
 };
 
-/* Descriptors taken from one packet; more are closed unread. */
-#define CONTROL_MAX_FDS 4
+/*
+ * Descriptors taken from one packet: as many as the kernel passes
+ * (SCM_MAX_FD), so that none is dropped, and closed, on the main loop.
+ */
+#define CONTROL_MAX_FDS 253
 /* Connection slots only uid 0 may take (its status always answers). */
 #define CONTROL_ROOT_SLOTS 1
 /*

@@ -19,26 +19,12 @@
 #include "log.h"
 #include "proto.h"
 
-void control_close_client(struct daemon *d, size_t slot)
-{
-	struct client *c = &d->clients[slot];
-
-	if (c->fd < 0)
-		return;
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	d->nr_clients--;
-	if (d->spare_fd < 0)
-		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
 /*
  * The descriptors passed with a packet: the first is kept in *proof (the
- * target's pagemap), any others are closed at once.
+ * target's pagemap; NULL: none is), the others go to the closer.
  */
-static void take_fds(struct daemon *d, struct msghdr *mh, int *proof)
+static void take_fds(struct daemon *d, struct msghdr *mh, int *proof,
+		     uid_t uid)
 {
 	struct cmsghdr *cm;
 
@@ -52,12 +38,64 @@ static void take_fds(struct daemon *d, struct msghdr *mh, int *proof)
 		for (i = 0; i < nr; i++) {
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
 			       sizeof(fd));
-			if (*proof < 0)
+			if (proof && *proof < 0)
 				*proof = fd;
 			else
-				fdcloser_close(&d->closer, fd);
+				fdcloser_close(&d->closer, fd, uid);
 		}
 	}
+}
+
+/*
+ * Before a connection is closed: no more packets (SHUT_RD), and the
+ * descriptors of those queued go to the closer. Closing the socket with
+ * them queued would close them here, and one may wait (a lingering TCP
+ * socket). An empty packet reads as the end too: read on, up to a bound
+ * above the queue's length (net.unix.max_dgram_qlen, 10 by default).
+ */
+#define DRAIN_MAX 256
+
+static void drain(struct daemon *d, int fd, uid_t uid)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(CONTROL_MAX_FDS * sizeof(int))];
+	} ctl;
+	unsigned char byte;
+	int i;
+
+	shutdown(fd, SHUT_RD);
+	for (i = 0; i < DRAIN_MAX; i++) {
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (mh.msg_controllen > 0)
+			take_fds(d, &mh, NULL, uid);
+	}
+}
+
+void control_close_client(struct daemon *d, size_t slot)
+{
+	struct client *c = &d->clients[slot];
+
+	if (c->fd < 0)
+		return;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	drain(d, c->fd, c->peer.uid);
+	fdcloser_close(&d->closer, c->fd, c->peer.uid);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	d->nr_clients--;
+	if (d->spare_fd < 0)
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void control_readable(struct daemon *d, size_t slot)
@@ -75,14 +113,26 @@ void control_readable(struct daemon *d, size_t slot)
 			     .msg_controllen = sizeof(ctl.buf) };
 	int proof = -1;
 	ssize_t n;
+	uid_t uid;
 
+	if (fdcloser_full(&d->closer, c->peer.uid)) {
+		/* back pressure: read on once the closer caught up (tick) */
+		struct epoll_event ev = { .events = 0,
+					  .data.u64 = TAG(TAG_CLIENT, slot) };
+
+		if (!epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+			c->paused = true;
+		return;
+	}
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0)
-		take_fds(d, &mh, &proof);
+	/* a packet of 0 bytes may carry descriptors too: never leak them */
+	if (n >= 0 && mh.msg_controllen > 0)
+		take_fds(d, &mh, &proof, c->peer.uid);
+	uid = c->peer.uid; /* the slot is cleared when n == 0 */
 	control_request(d, slot, buf, n, &mh, &proof);
-	fdcloser_close(&d->closer, proof);
+	fdcloser_close(&d->closer, proof, uid);
 }
 
 /*
@@ -269,6 +319,15 @@ void listener_tick(struct daemon *d, uint64_t now)
 	if (d->listen_paused &&
 	    !epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->listen_fd, &ev))
 		d->listen_paused = false;
+	for (size_t slot = 0; slot < d->nr_slots; slot++) {
+		struct client *c = &d->clients[slot];
+
+		ev.data.u64 = TAG(TAG_CLIENT, slot);
+		if (c->fd >= 0 && c->paused &&
+		    !fdcloser_full(&d->closer, c->peer.uid) &&
+		    !epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+			c->paused = false;
+	}
 }
 
 void control_close_all(struct daemon *d)

@@ -170,6 +170,12 @@ int queue_push_target(struct queue *q, struct target *t, uid_t uid,
 	}
 	j = find_same(q, t, start, end);
 	if (j) {
+		/* raising a job to CONTIG_NOW counts as asking for one */
+		if (j->state == JOB_QUEUED && prio < j->prio) {
+			err = quota(q, uid, prio);
+			if (err)
+				goto out;
+		}
 		if (j->tgt.mm_fd < 0 && t->mm_fd >= 0) {
 			j->tgt = *t;
 			*t = (struct target)TARGET_UNBOUND(t->pid);
@@ -335,16 +341,27 @@ static size_t rr_slot(uid_t uid)
 }
 
 /*
- * Take from prio's list the first job of the uid served longest ago:
- * round robin between uids, arrival order within one.
+ * The next job: round robin between uids across the priorities of the
+ * requests (the uid served longest ago goes first, with its most urgent
+ * job, in arrival order within a priority), so that one uid's stream of
+ * CONTIG_NOW holds another's back by one job at most. The observer's
+ * jobs come only when no request waits.
  */
-static struct job *take_fair(struct queue *q, enum job_prio prio)
+static struct job *take_fair(struct queue *q)
 {
 	struct job *j, *best = NULL;
+	int i;
 
-	for (j = q->head[prio]; j; j = j->next)
-		if (!best || q->rr[rr_slot(j->uid)] < q->rr[rr_slot(best->uid)])
-			best = j;
+	for (i = 0; i < JOB_PRIO_COUNT; i++) {
+		if (i == JOB_PRIO_OBSERVER && best)
+			break;
+		for (j = q->head[i]; j; j = j->next)
+			if (!best || q->rr[rr_slot(j->uid)] <
+					     q->rr[rr_slot(best->uid)])
+				best = j;
+	}
+	if (!best)
+		return NULL;
 	unlink_job(q, best);
 	q->rr[rr_slot(best->uid)] = ++q->served;
 	return best;
@@ -353,7 +370,6 @@ static struct job *take_fair(struct queue *q, enum job_prio prio)
 struct job *queue_pop(struct queue *q, bool *kicked)
 {
 	struct job *j = NULL;
-	int i;
 
 	*kicked = false;
 	pthread_mutex_lock(&q->lock);
@@ -365,9 +381,7 @@ struct job *queue_pop(struct queue *q, bool *kicked)
 			*kicked = true;
 			break;
 		}
-		for (i = 0; i < JOB_PRIO_COUNT && !j; i++)
-			if (q->head[i])
-				j = take_fair(q, (enum job_prio)i);
+		j = take_fair(q);
 		if (j) {
 			j->next = NULL;
 			j->state = JOB_RUNNING;
@@ -415,12 +429,14 @@ void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 
 bool queue_others_wait(struct queue *q, const struct job *j)
 {
+	/* uids take turns across the priorities of requests (take_fair) */
+	int i, last = j->prio == JOB_PRIO_OBSERVER ? JOB_PRIO_OBSERVER :
+						      JOB_PRIO_OBSERVER - 1;
 	bool found = false;
 	struct job *o;
-	int i;
 
 	pthread_mutex_lock(&q->lock);
-	for (i = 0; i <= (int)j->prio && !found; i++)
+	for (i = 0; i <= last && !found; i++)
 		for (o = q->head[i]; o && !found; o = o->next)
 			found = o->uid != j->uid;
 	pthread_mutex_unlock(&q->lock);

@@ -7,7 +7,10 @@
  * (queue_take_done, queue_job_free); the worker takes them (queue_pop),
  * publishes progress and finishes them (queue_finish), which wakes the
  * main thread through an eventfd. Everything shared is under one mutex.
- * Jobs of the same priority run in arrival order; a request for a range
+ * uids take turns across the priorities of requests (a uid's CONTIG_NOW
+ * goes before its own CONTIG_WANT, but not before another uid's turn);
+ * one uid's jobs of the same priority run in arrival order; the
+ * observer's jobs run when no request waits. A request for a range
  * already queued or running joins that job (and raises its priority).
  */
 #ifndef CONTIG_DAEMON_QUEUE_H
@@ -106,7 +109,8 @@ int queue_push(struct queue *q, pid_t pid, uint64_t start, uint64_t end,
  * same range joins only when bound to the same address space (or to none:
  * it takes t's binding then); a new job takes over t's descriptors (t is
  * left unbound), a joined one leaves them to the caller. -EDQUOT: uid
- * has QUEUE_UID_MAX jobs (QUEUE_UID_NOW_MAX for JOB_PRIO_NOW) already.
+ * has QUEUE_UID_MAX jobs (QUEUE_UID_NOW_MAX for JOB_PRIO_NOW) already;
+ * joining a queued job at a higher priority is held to the same limits.
  */
 int queue_push_target(struct queue *q, struct target *t, uid_t uid,
 		      uint64_t start, uint64_t end, enum job_prio prio,
@@ -134,8 +138,8 @@ void queue_stop(struct queue *q);
 void queue_kick(struct queue *q);
 
 /*
- * Worker: wait for the next job (highest priority first; within a
- * priority, the uid served longest ago first), or for a kick.
+ * Worker: wait for the next job (the uid served longest ago first, its
+ * most urgent job; the observer's last), or for a kick.
  * Returns the job (now running), or NULL on a kick (*kicked) or when
  * stopping (*kicked false).
  */
@@ -146,8 +150,9 @@ void queue_progress(struct queue *q, struct job *j, uint64_t ops_done,
 		    uint64_t ops_total, uint32_t pieces_done,
 		    uint32_t pieces_total);
 /*
- * Worker: does a job of another uid wait at j's priority or above? Then
- * j, past its time slice, yields (queue_requeue).
+ * Worker: does a request of another uid wait (any priority; for an
+ * observer's job, anything)? Then j, past its time slice, yields
+ * (queue_requeue).
  */
 bool queue_others_wait(struct queue *q, const struct job *j);
 /* Worker: the running job goes back to the end of its priority's list. */

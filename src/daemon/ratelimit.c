@@ -15,23 +15,43 @@ static bool room(struct ratelimit *rl, uint64_t now)
 	return rl->n < RATELIMIT_BURST;
 }
 
-/* The slot of uid: hashed; another uid's slot is taken over. */
-static struct ratelimit *uid_slot(struct ratelimit_uids *t, uid_t uid)
+/* Nothing held back and its window over: the slot may change hands. */
+static bool idle(const struct ratelimit *rl, uint64_t now)
 {
-	size_t i = (size_t)uid * 2654435761u % RATELIMIT_UID_SLOTS;
+	return !rl->suppressed && now - rl->start_ns >= RATELIMIT_WINDOW_NS;
+}
 
-	if (!t->e[i].used || t->e[i].uid != uid) {
-		memset(&t->e[i], 0, sizeof(t->e[i]));
-		t->e[i].used = true;
-		t->e[i].uid = uid;
+/*
+ * The slot of uid: its own, found by probing from its hash, else a free
+ * or idle one; with every slot busy, the hash slot's counts are shared
+ * (never reset: another uid's limit and count stay).
+ */
+static struct ratelimit *uid_slot(struct ratelimit_uids *t, uid_t uid,
+				  uint64_t now)
+{
+	size_t h = (size_t)uid * 2654435761u % RATELIMIT_UID_SLOTS;
+	size_t i, k, spare = RATELIMIT_UID_SLOTS;
+
+	for (k = 0; k < RATELIMIT_UID_SLOTS; k++) {
+		i = (h + k) % RATELIMIT_UID_SLOTS;
+		if (t->e[i].used && t->e[i].uid == uid)
+			return &t->e[i].rl;
+		if (spare == RATELIMIT_UID_SLOTS &&
+		    (!t->e[i].used || idle(&t->e[i].rl, now)))
+			spare = i;
 	}
-	return &t->e[i].rl;
+	if (spare == RATELIMIT_UID_SLOTS)
+		return &t->e[h].rl;
+	memset(&t->e[spare], 0, sizeof(t->e[spare]));
+	t->e[spare].used = true;
+	t->e[spare].uid = uid;
+	return &t->e[spare].rl;
 }
 
 bool ratelimit_pass(struct ratelimit *conn, struct ratelimit_uids *uids,
 		    uid_t uid, uint64_t now_ns, uint64_t *suppressed)
 {
-	struct ratelimit *u = uid_slot(uids, uid);
+	struct ratelimit *u = uid_slot(uids, uid, now_ns);
 	bool ok = room(u, now_ns) && (!conn || room(conn, now_ns));
 
 	/* Counted per uid: the count outlives a connection that closes. */

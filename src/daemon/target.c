@@ -171,6 +171,19 @@ int target_bind(const char *proc_root, pid_t pid, int proof, struct target *t,
 			      "Permission denied: the descriptor passed is not /proc/%d/pagemap of the live process",
 			      pid);
 	}
+	err = image_proof_reads_current(proc_root, pid, proof);
+	if (!err)
+		err = image_fingerprint(proc_root, pid, &t->image);
+	if (err) {
+		close(pidfd);
+		memset(&t->image, 0, sizeof(t->image));
+		if (err == -ESRCH)
+			return refuse(msg, size, -ESRCH,
+				      "No such process: pid %d", (int)pid);
+		return refuse(msg, size, -EPERM,
+			      "Permission denied: the descriptor passed does not read the current image of pid %d",
+			      (int)pid);
+	}
 	t->mm_fd = proof;
 	t->pidfd = pidfd;
 	t->proc_root = proc_root;
@@ -206,12 +219,38 @@ static bool has_new_mm(const struct target *t)
 	return alive && !exited(t->pidfd);
 }
 
+/*
+ * The layout of pid's mm is still the one bound to? An mm of its own but
+ * another layout: it exec'd (the bound mm may live on in a sibling that
+ * shares it). No mm, or no stat: it is exiting.
+ */
+static int same_image(const struct target *t)
+{
+	static const struct image_fp none;
+	struct image_fp now;
+
+	if (image_fingerprint(t->proc_root, t->pid, &now) ||
+	    image_fp_equal(&now, &none))
+		return -ESRCH;
+	return image_fp_equal(&now, &t->image) ? 0 : -EEXIST;
+}
+
 int target_check(const struct target *t, char *msg, size_t size)
 {
+	int err;
+
 	if (t->mm_fd < 0)
 		return 0;
-	if (!exited(t->pidfd) && mm_alive(t->mm_fd))
-		return 0;
+	if (!exited(t->pidfd) && mm_alive(t->mm_fd)) {
+		err = same_image(t);
+		if (!err)
+			return 0;
+		if (err == -EEXIST && !exited(t->pidfd))
+			return refuse(msg, size, -ESRCH,
+				      "target changed: pid %d exec'd", t->pid);
+		return refuse(msg, size, -ESRCH,
+			      "target changed: pid %d exited", t->pid);
+	}
 	if (!exited(t->pidfd) && has_new_mm(t))
 		return refuse(msg, size, -ESRCH, "target changed: pid %d exec'd",
 			      t->pid);

@@ -18,6 +18,13 @@
  * struct pid. The descriptor also holds the mm it was opened on: a read
  * returns 0 bytes once that mm is gone (the process exec'd or exited),
  * which target_check() uses before and during every pass.
+ *
+ * That mm outlives an exec while a sibling shares it (CLONE_VM), so the
+ * daemon also checks that the descriptor reads PID's current image at
+ * bind (target_image.h: present pages sampled from the daemon's own open
+ * must be present through the descriptor), and records the layout of
+ * that image (/proc/PID/stat), which target_check() compares: a new
+ * layout means the process exec'd, whatever the descriptor still reads.
  */
 #ifndef CONTIG_DAEMON_TARGET_H
 #define CONTIG_DAEMON_TARGET_H
@@ -26,12 +33,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "target_image.h"
+
 struct target {
 	pid_t pid;
 	int mm_fd; /* the caller's pagemap descriptor; -1: unbound */
 	int pidfd; /* the process; -1: unbound */
 	uint64_t dev, ino; /* of the pagemap inode */
 	const char *proc_root; /* where it was bound (not owned) */
+	struct image_fp image; /* the layout of the mm bound to */
 };
 
 #define TARGET_UNBOUND(p) { .pid = (p), .mm_fd = -1, .pidfd = -1 }
@@ -40,7 +50,8 @@ struct target {
  * Bind pid to proof (a descriptor from the caller; -1: none). On success
  * the target owns proof (and a pidfd); on failure proof is left to the
  * caller. 0; -ESRCH (no such process), -EPERM (no or a wrong proof),
- * -EINVAL (a thread id) with a line for the caller in msg.
+ * -EINVAL (a thread id), -EPERM also when the descriptor does not read
+ * the current image of pid (its mm survived an exec), with a line for the caller in msg.
  */
 int target_bind(const char *proc_root, pid_t pid, int proof, struct target *t,
 		char *msg, size_t size);

@@ -17,6 +17,14 @@ still answers within 1 s:
   exec       DEFRAG of its own process, which then execs a set-uid root
              binary (su) while the job waits in the queue: the job ends
              with "target changed: pid N exec'd" (ESRCH), no figures;
+  clone_vm   SHOW of its own child, spawned sharing its mm (CLONE_VM),
+             with a pagemap descriptor opened before the child exec'd
+             su: EPERM, the descriptor does not read the current image;
+  zlen       100 packets of 0 bytes, each with 4 descriptors: contigd
+             keeps none of them;
+  linger     TCP sockets lingering with unsent data passed behind an
+             empty packet, as a fifth descriptor, and before and after
+             4200 packets of 4 descriptors: root's status still answers;
   quota      40 queued hints and 3 CONTIG_NOW: the per-uid limits refuse
              the excess with EAGAIN;
   slots      20 idle connections (16 slots): the excess is told EBUSY,
@@ -32,7 +40,7 @@ still answers within 1 s:
   rundir     a runtime directory owned by nobody, world-writable, or a
              symlink: contigd refuses to start, with a clear line.
 
-usage: hostile_user.py CONTIGD CONTIGCTL COLLAPSE_TARGET
+usage: hostile_user.py CONTIGD CONTIGCTL COLLAPSE_TARGET CLONE_VM_EXEC
 Needs root: 77 otherwise. CONTIG_HOSTILE_LOG set: print contigd's whole
 log at the end (else its last lines).
 """
@@ -50,6 +58,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import contigproto as cp  # noqa: E402
 import daemon_test  # noqa: E402
+from hostile_attacks import (  # noqa: E402
+    EXEC_ATTACK,
+    CLONE_VM_ATTACK,
+    ZLEN_ATTACK,
+    LINGER_ATTACK,
+    QUOTA_ATTACK,
+    SLOTS_ATTACK,
+    FDS_ATTACK,
+    LOG_ATTACK,
+    MEMORY_ATTACK,
+    SLICE_ATTACK)
 from daemon_test import Daemon, check, finish, need_root  # noqa: E402
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -96,17 +115,27 @@ CLIENT_PRELUDE = ("import json, os, socket, subprocess, sys, time\n"
                   "SOCK = %r\n")
 
 
-def as_nobody(sock, code, prefix=(), timeout=60, python=sys.executable):
+def as_nobody(sock, code, prefix=(), timeout=60, python=sys.executable,
+              stdin=None):
     """Run code as nobody; its last stdout line as JSON."""
     prog = CLIENT_PRELUDE % (HERE, sock) + code
     r = subprocess.run(NOBODY + list(prefix) + [python, "-c", prog],
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=timeout,
+                       stdin=stdin)
     lines = r.stdout.strip().splitlines()
     if r.returncode or not lines:
         print("client as nobody: exit %d\n%s%s" % (r.returncode, r.stdout,
                                                    r.stderr))
         return {}
     return json.loads(lines[-1])
+
+
+def nobody_popen(sock, code):
+    """Start code as nobody, with pipes to its stdin and stdout."""
+    prog = CLIENT_PRELUDE % (HERE, sock) + code
+    return subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
 
 
 class Victim:
@@ -222,128 +251,6 @@ def attack_nondumpable(d, victim):
             "nondump: DEFRAG of nobody's non-dumpable pid %d" % victim.pid)
 
 
-# nobody's own child waits for a byte, then execs su (set-uid root),
-# which waits for a password on a pipe that stays open.
-EXEC_ATTACK = r"""
-rd, wr = os.pipe()
-pw_r, pw_w = os.pipe()
-pid = os.fork()
-if not pid:
-    os.close(wr)
-    os.read(rd, 1)
-    os.dup2(pw_r, 0)
-    os.execv("/bin/su", ["su", "root", "-c", "true"])
-c = cp.Client(SOCK, timeout=40)
-req = cp.range_req(cp.DEFRAG, pid, cp.REQ_WAIT, timeout_ms=30000)
-fd = c.proof_for(req)
-c.send(req, (fd,))
-os.close(fd)
-time.sleep(0.5)
-os.write(wr, b"x")
-time.sleep(0.5)
-with open("/proc/%d/status" % pid) as f:
-    euid = [l.split()[2] for l in f if l.startswith("Uid:")][0]
-r = c.recv()
-r["target"] = pid
-r["euid"] = int(euid)
-os.kill(pid, 9)
-print(json.dumps(r))
-"""
-
-QUOTA_ATTACK = r"""
-kids = [subprocess.Popen(["sleep", "60"]) for _ in range(43)]
-time.sleep(0.3)
-c = cp.Client(SOCK, timeout=10)
-want = [c.call(cp.range_req(cp.HINT, k.pid, cp.HINT_WANT)) for k in kids[:40]]
-now = []
-for k in kids[40:]:
-    n = cp.Client(SOCK, timeout=2)
-    req = cp.range_req(cp.HINT, k.pid, cp.HINT_NOW, timeout_ms=20000)
-    fd = n.proof_for(req)
-    n.send(req, (fd,))
-    os.close(fd)
-    now.append(n)
-answers = []
-for n in now:
-    try:
-        answers.append(n.recv())
-    except socket.timeout:
-        answers.append({"error": None})
-for k in kids:
-    k.kill()
-print(json.dumps({"want": want, "now": answers}))
-"""
-
-SLOTS_ATTACK = r"""
-held = []
-for _ in range(20):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect(SOCK)
-    held.append(s)
-time.sleep(0.5)
-busy = 0
-for s in held:
-    s.setblocking(False)
-    try:
-        pkt = s.recv(cp.MAX_REPLY)
-        busy += bool(pkt) and cp.parse(pkt)["error"] == 16
-    except BlockingIOError:
-        pass
-print(json.dumps({"busy": busy}), flush=True)
-sys.stdin.read()
-"""
-
-FDS_ATTACK = r"""
-kids = [subprocess.Popen(["sleep", "60"]) for _ in range(200)]
-time.sleep(0.5)
-c = cp.Client(SOCK, timeout=5)
-answered = 0
-for k in kids:
-    try:
-        c.call(cp.range_req(cp.HINT, k.pid, cp.HINT_WANT))
-        answered += 1
-    except (OSError, ValueError, ConnectionError):
-        c = cp.Client(SOCK, timeout=5)
-print(json.dumps({"answered": answered, "kids": [k.pid for k in kids]}),
-      flush=True)
-sys.stdin.read()
-for k in kids:
-    k.kill()
-"""
-
-LOG_ATTACK = r"""
-n = 0
-for conns in ((1, 2000), (5, 200)):
-    for _ in range(conns[0]):
-        c = cp.Client(SOCK, timeout=5)
-        for _ in range(conns[1]):
-            r = c.call(cp.range_req(cp.DEFRAG, 1, 0))
-            n += r["error"] == 1
-        c.close()
-print(json.dumps({"refused": n}))
-"""
-
-
-MEMORY_ATTACK = r"""
-import ctypes, mmap
-NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
-libc = ctypes.CDLL(None)
-maps = []
-for _ in range(4):
-    m = mmap.mmap(-1, 63 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS |
-                  NORESERVE)
-    for k in range(8):
-        m[(k * (7 << 30)) | 4096] = 1
-    # its first page read-only, or the four would merge into one VMA
-    addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
-    libc.mprotect(ctypes.c_void_p(addr), 4096, 1)
-    maps.append(m)
-c = cp.Client(SOCK, timeout=120)
-r = c.call(cp.range_req(cp.DEFRAG, 0, cp.REQ_WAIT, timeout_ms=100000))
-print(json.dumps(r))
-"""
-
-
 def hwm_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -386,6 +293,52 @@ def attack_exec(d, ctl, busy_pid):
           "exec: no figures of the new image")
 
 
+def attack_clone_vm(d, helper):
+    # su waits for a password on a pipe nobody never writes; a shell
+    # execs the helper without setpriv's capabilities, so that it stays
+    # dumpable (its child's pagemap can be opened)
+    rd, wr = os.pipe()
+    try:
+        r = as_nobody(d.sock, CLONE_VM_ATTACK, timeout=60, stdin=rd,
+                      prefix=["/bin/sh", "-c", 'exec "$0" "$@"', helper,
+                              "/bin/su", "root", "-c", "true", "--"],
+                      python=SYSTEM_PYTHON)
+    finally:
+        os.close(rd)
+        os.close(wr)
+    check(r.get("euid") == 0, "clone_vm: pid %s runs su at euid %s"
+          % (r.get("target"), r.get("euid")))
+    refused(r, errno.EPERM, "does not read the current image of pid %s"
+            % r.get("target"), "clone_vm: SHOW of pid %s with a proof of "
+            "the mm it shared before exec" % r.get("target"))
+    check(not r.get("vmas"), "clone_vm: no VMA of the new image shown")
+
+
+def attack_zlen(d):
+    n0 = len(os.listdir("/proc/%d/fd" % d.pid))
+    r = as_nobody(d.sock, ZLEN_ATTACK, timeout=60)
+    time.sleep(0.5)
+    n1 = len(os.listdir("/proc/%d/fd" % d.pid))
+    check(r.get("sent") == 100 and n1 - n0 < 10,
+          "zlen: 100 empty packets with 4 descriptors each: contigd holds "
+          "%d -> %d descriptors" % (n0, n1))
+
+
+def attack_linger(d, ctl):
+    p = nobody_popen(d.sock, LINGER_ATTACK)
+    try:
+        r = json.loads(p.stdout.readline() or "{}")
+        check(r.get("sent") == 4200 and r.get("after") == 20,
+              "linger: %s of 4200 packets answered, then %s of 20"
+              % (r.get("sent"), r.get("after")))
+        root_status(ctl, d.rd, "linger: lingering TCP sockets passed")
+        nfd = len(os.listdir("/proc/%d/fd" % d.pid))
+        check(nfd < 40, "linger: contigd holds %d descriptors" % nfd)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+
+
 def attack_quota(d):
     r = as_nobody(d.sock, QUOTA_ATTACK, timeout=60)
     want = r.get("want", [])
@@ -401,10 +354,7 @@ def attack_quota(d):
 
 
 def attack_slots(d, ctl):
-    prog = CLIENT_PRELUDE % (HERE, d.sock) + SLOTS_ATTACK
-    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = nobody_popen(d.sock, SLOTS_ATTACK)
     try:
         r = json.loads(p.stdout.readline() or "{}")
         check(r.get("busy", 0) >= 4,
@@ -414,13 +364,6 @@ def attack_slots(d, ctl):
     finally:
         p.stdin.close()
         p.wait(timeout=10)
-
-
-SLICE_ATTACK = r"""
-c = cp.Client(SOCK, timeout=120)
-print(json.dumps(c.call(cp.range_req(cp.DEFRAG, %d, cp.REQ_WAIT,
-                                     timeout_ms=100000))))
-"""
 
 
 def queue_empty(ctl, rd, timeout=30):
@@ -470,10 +413,7 @@ def attack_slice(d, ctl, target):
 
 def attack_fds(contigd, ctl):
     d = Daemon(contigd, CONFIG, wrapper=["prlimit", "--nofile=160:160"])
-    prog = CLIENT_PRELUDE % (HERE, d.sock) + FDS_ATTACK
-    p = subprocess.Popen(NOBODY + [sys.executable, "-c", prog],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    p = nobody_popen(d.sock, FDS_ATTACK)
     try:
         lines0 = log_lines(d)
         r = json.loads(p.stdout.readline() or "{}")
@@ -535,7 +475,7 @@ def attack_rundir(contigd, tmp):
 
 
 def main():
-    contigd, ctl, target = sys.argv[1:4]
+    contigd, ctl, target, helper = sys.argv[1:5]
     need_root()
     tmp = tempfile.mkdtemp(prefix="hostile.")
     os.chmod(tmp, 0o755)
@@ -559,6 +499,11 @@ def main():
         attack_nondumpable(d, nodump)
         root_status(ctl, d.rd, "nondump")
 
+        attack_clone_vm(d, helper)
+        root_status(ctl, d.rd, "clone_vm")
+        attack_zlen(d)
+        root_status(ctl, d.rd, "zlen")
+        attack_linger(d, ctl)
         busy, busy_pid, _, _ = daemon_test.start_target(target, 16)
         attack_exec(d, ctl, busy_pid)
         root_status(ctl, d.rd, "exec")

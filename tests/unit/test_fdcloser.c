@@ -25,10 +25,10 @@ START_TEST(test_closes_all)
 	ck_assert_int_eq(fdcloser_start(&fc), 0);
 	proc = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(proc, 0);
-	fdcloser_close(&fc, proc);
+	fdcloser_close(&fc, proc, 1000);
 	ck_assert(closed(proc)); /* procfs: at once */
 	ck_assert_int_eq(pipe(p), 0);
-	fdcloser_close(&fc, p[0]);
+	fdcloser_close(&fc, p[0], 1000);
 	for (i = 0; i < 200 && !closed(p[0]); i++)
 		usleep(5000);
 	ck_assert(closed(p[0]));
@@ -36,11 +36,11 @@ START_TEST(test_closes_all)
 	ck_assert_int_eq(write(p[1], "x", 1), -1);
 	ck_assert_int_eq(errno, EPIPE);
 	close(p[1]);
-	fdcloser_close(&fc, -1); /* nothing */
+	fdcloser_close(&fc, -1, 1000); /* nothing */
 	fdcloser_stop(&fc);
 	/* stopped: inline again */
 	ck_assert_int_eq(pipe(p), 0);
-	fdcloser_close(&fc, p[0]);
+	fdcloser_close(&fc, p[0], 1000);
 	ck_assert(closed(p[0]));
 	close(p[1]);
 }

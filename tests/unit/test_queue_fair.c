@@ -44,6 +44,25 @@ START_TEST(test_quota)
 }
 END_TEST
 
+/* Joining a queued job at CONTIG_NOW is held to the NOW quota too. */
+START_TEST(test_quota_on_upgrade)
+{
+	struct queue q;
+	struct job *j;
+	int i;
+
+	ck_assert_int_eq(queue_init(&q, 1024), 0);
+	j = push(&q, 1002, 300, JOB_PRIO_WANT, 0);
+	for (i = 0; i < QUEUE_UID_NOW_MAX; i++)
+		push(&q, 1002, 200 + i, JOB_PRIO_NOW, 0);
+	push(&q, 1002, 300, JOB_PRIO_NOW, -EDQUOT);
+	ck_assert_int_eq(j->prio, JOB_PRIO_WANT);
+	/* a join that does not raise it is not refused */
+	push(&q, 1002, 300, JOB_PRIO_WANT, 0);
+	queue_destroy(&q);
+}
+END_TEST
+
 START_TEST(test_round_robin)
 {
 	static const uid_t want[] = { 1, 2, 3, 1, 2, 1, 1 };
@@ -70,6 +89,40 @@ START_TEST(test_round_robin)
 	push(&q, 1, 41, JOB_PRIO_NOW, 0);
 	j = queue_pop(&q, &kicked);
 	ck_assert_int_eq(j->pid, 41);
+	queue_finish(&q, j);
+	queue_destroy(&q);
+}
+END_TEST
+
+/* A stream of one uid's CONTIG_NOW jobs does not starve another uid. */
+START_TEST(test_round_robin_across_priorities)
+{
+	struct queue q;
+	struct job *j;
+	bool kicked;
+
+	ck_assert_int_eq(queue_init(&q, 1024), 0);
+	push(&q, 2, 20, JOB_PRIO_WANT, 0);
+	push(&q, 1, 10, JOB_PRIO_NOW, 0);
+	push(&q, 1, 11, JOB_PRIO_NOW, 0);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 10);
+	queue_finish(&q, j);
+	push(&q, 1, 12, JOB_PRIO_NOW, 0);
+	/* uid 2's turn, although uid 1 still has CONTIG_NOW jobs queued */
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 20);
+	queue_finish(&q, j);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 11);
+	queue_finish(&q, j);
+	/* the observer's still come last */
+	push(&q, QUEUE_NO_UID, 30, JOB_PRIO_OBSERVER, 0);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 12);
+	queue_finish(&q, j);
+	j = queue_pop(&q, &kicked);
+	ck_assert_int_eq(j->pid, 30);
 	queue_finish(&q, j);
 	queue_destroy(&q);
 }
@@ -113,7 +166,9 @@ Suite *test_queue_fair_suite(void)
 	TCase *tc = tcase_create("queue_fair");
 
 	tcase_add_test(tc, test_quota);
+	tcase_add_test(tc, test_quota_on_upgrade);
 	tcase_add_test(tc, test_round_robin);
+	tcase_add_test(tc, test_round_robin_across_priorities);
 	tcase_add_test(tc, test_join_same_binding);
 	suite_add_tcase(s, tc);
 	return s;

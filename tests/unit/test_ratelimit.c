@@ -44,12 +44,36 @@ START_TEST(test_burst_and_count)
 }
 END_TEST
 
+/* uids of the same hash slot (uid and uid + 64) keep their own counts. */
+START_TEST(test_collision_keeps_counts)
+{
+	static struct ratelimit_uids uids;
+	uint64_t sup = 0, n;
+	size_t pos = 0;
+	uid_t uid;
+	int i;
+
+	memset(&uids, 0, sizeof(uids));
+	for (i = 0; i < RATELIMIT_BURST + 3; i++)
+		ratelimit_pass(NULL, &uids, 1000, 5 * S, &sup);
+	ck_assert(ratelimit_pass(NULL, &uids, 1000 + RATELIMIT_UID_SLOTS,
+				 5 * S, &sup));
+	/* 1000's limit and count are still there */
+	ck_assert(!ratelimit_pass(NULL, &uids, 1000, 5 * S, &sup));
+	ck_assert(ratelimit_next_summary(&uids, 5 * S + RATELIMIT_WINDOW_NS,
+					 &pos, &uid, &n));
+	ck_assert_uint_eq(uid, 1000);
+	ck_assert_uint_eq(n, 4);
+}
+END_TEST
+
 Suite *test_ratelimit_suite(void)
 {
 	Suite *s = suite_create("ratelimit");
 	TCase *tc = tcase_create("ratelimit");
 
 	tcase_add_test(tc, test_burst_and_count);
+	tcase_add_test(tc, test_collision_keeps_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,6 +148,110 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/*
+ * A child sharing our mm (CLONE_VM) that execs sleep on a byte: a proof
+ * opened before the exec still reads our mm, which stays alive.
+ */
+static int vm_pipe[2];
+
+static int vm_child(void *arg)
+{
+	char c;
+
+	(void)arg;
+	if (read(vm_pipe[0], &c, 1) == 1)
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+	_exit(127);
+}
+
+static pid_t vm_sibling(void **stack, int *proof)
+{
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(vm_pipe), 0);
+	*stack = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(*stack, MAP_FAILED);
+	pid = clone(vm_child, (char *)*stack + (1 << 20), CLONE_VM | SIGCHLD,
+		    NULL);
+	ck_assert_int_gt(pid, 0);
+	*proof = open_pagemap(pid);
+	ck_assert_int_ge(*proof, 0);
+	return pid;
+}
+
+/* Let the sibling exec, and wait until it runs sleep. */
+static void vm_exec(pid_t pid)
+{
+	char path[64], comm[32] = "";
+
+	ck_assert_int_eq(write(vm_pipe[1], "x", 1), 1);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < 500 && strcmp(comm, "sleep\n"); i++) {
+		FILE *f = fopen(path, "r");
+
+		usleep(10000);
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = 0;
+			fclose(f);
+		}
+	}
+	ck_assert_str_eq(comm, "sleep\n");
+}
+
+static void vm_reap(pid_t pid, void *stack)
+{
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	close(vm_pipe[0]);
+	close(vm_pipe[1]);
+	munmap(stack, 1 << 20);
+}
+
+/* Proof opened before the exec, offered after it: refused. */
+START_TEST(test_clone_vm_bind_after_exec)
+{
+	struct target t;
+	char msg[160] = "", want[160];
+	void *stack;
+	int proof;
+	pid_t pid = vm_sibling(&stack, &proof);
+
+	vm_exec(pid);
+	ck_assert_int_eq(target_bind("/proc", pid, proof, &t, msg, sizeof(msg)),
+			 -EPERM);
+	snprintf(want, sizeof(want),
+		 "Permission denied: the descriptor passed does not read the current image of pid %d",
+		 (int)pid);
+	ck_assert_str_eq(msg, want);
+	ck_assert_int_eq(t.mm_fd, -1);
+	close(proof);
+	vm_reap(pid, stack);
+}
+END_TEST
+
+/* Bound before the exec: the exec shows although the old mm lives on. */
+START_TEST(test_clone_vm_exec_after_bind)
+{
+	struct target t;
+	char msg[160] = "", want[160];
+	void *stack;
+	int proof;
+	pid_t pid = vm_sibling(&stack, &proof);
+
+	ck_assert_int_eq(target_bind("/proc", pid, proof, &t, msg, sizeof(msg)),
+			 0);
+	ck_assert_int_eq(target_check(&t, msg, sizeof(msg)), 0);
+	vm_exec(pid);
+	snprintf(want, sizeof(want), "target changed: pid %d exec'd", (int)pid);
+	ck_assert_int_eq(target_check(&t, msg, sizeof(msg)), -ESRCH);
+	ck_assert_str_eq(msg, want);
+	target_release(&t);
+	vm_reap(pid, stack);
+}
+END_TEST
+
 static void *idle_thread(void *arg)
 {
 	pid_t *tid = arg;
@@ -207,6 +313,8 @@ Suite *test_target_suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_thread_refused);
 	tcase_add_test(tc, test_peer_credentials);
+	tcase_add_test(tc, test_clone_vm_bind_after_exec);
+	tcase_add_test(tc, test_clone_vm_exec_after_bind);
 	suite_add_tcase(s, tc);
 	return s;
 }
