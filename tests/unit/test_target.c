@@ -12,11 +12,13 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -302,19 +304,37 @@ START_TEST(test_peer_credentials)
 }
 END_TEST
 
+/*
+ * Binding needs pidfd_open(2). Under valgrind 3.19 (Debian 12) it is
+ * "not implemented": the binding cases then run only in the plain and
+ * sanitizer passes, and the memcheck pass says so.
+ */
+static bool have_pidfd_open(void)
+{
+	long fd = syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0 || errno != ENOSYS;
+}
+
 Suite *test_target_suite(void)
 {
 	Suite *s = suite_create("target");
 	TCase *tc = tcase_create("target");
 
 	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_peer_credentials);
+	suite_add_tcase(s, tc);
+	if (!have_pidfd_open()) {
+		printf("# pidfd_open(2) not implemented here (valgrind?): binding cases left out\n");
+		return s;
+	}
 	tcase_add_test(tc, test_bind_ok_then_exec);
 	tcase_add_test(tc, test_exit_zombie);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_thread_refused);
-	tcase_add_test(tc, test_peer_credentials);
 	tcase_add_test(tc, test_clone_vm_bind_after_exec);
 	tcase_add_test(tc, test_clone_vm_exec_after_bind);
-	suite_add_tcase(s, tc);
 	return s;
 }
