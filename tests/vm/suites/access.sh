@@ -14,6 +14,7 @@
 # Usage: access.sh [MiB]   (default 16: a pass under TCG takes seconds)
 # Needs /guest/contigd_static, contigctl_static, access_target_static.
 set -u
+. /suite-lib/contigd.sh
 
 mib=${1:-16}
 rd=/tmp/contigd
@@ -35,13 +36,7 @@ printf 'backend = kmod\nscan_interval = %s\nwatch_min_rss = 8M\ninclude = acc_*\
 contigd_static --config /tmp/contigd.conf --runtime-dir "$rd" -v \
 	>/tmp/contigd.log 2>&1 &
 dpid=$!
-i=0
-while [ ! -S "$rd/contigd.sock" ]; do
-	i=$((i + 1))
-	[ "$i" -lt 300 ] || fail "contigd did not start in 30 s"
-	kill -0 "$dpid" 2>/dev/null || fail "contigd exited"
-	sleep 0.1
-done
+contigd_wait_socket "$rd" "$dpid" 30
 status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
 echo "access: status: $status"
 case $status in

@@ -26,6 +26,7 @@
 # Usage: compare.sh STRATEGY [MiB [fresh|full]]     (default 64 fresh)
 # Needs contigd_static, contigctl_static, contig_workload_static in /guest.
 set -eu
+. /suite-lib/contigd.sh
 
 strategy=${1:-}
 mib=${2:-64}
@@ -81,13 +82,7 @@ if [ "$hint" = now ]; then
 	contigd_static --backend kmod --config /tmp/contigd.conf \
 		--runtime-dir "$rd" -v >/tmp/contigd.log 2>&1 &
 	dpid=$!
-	i=0
-	until [ -S "$rd/contigd.sock" ]; do
-		i=$((i + 1))
-		[ "$i" -lt 300 ] || fail "contigd did not start in 30 s"
-		kill -0 "$dpid" 2>/dev/null || fail "contigd exited"
-		sleep 0.1
-	done
+	contigd_wait_socket "$rd" "$dpid" 30
 	if [ "$strategy" = rfc ]; then
 		grep -q "anchor rule rfc" /tmp/contigd.log || fail "contigd did not take anchor = rfc"
 	fi

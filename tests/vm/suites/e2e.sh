@@ -12,6 +12,7 @@
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
+. /suite-lib/contigd.sh
 
 mib=${1:-64}
 rd=/tmp/contigd
@@ -36,13 +37,7 @@ done
 mkdir -p "$rd"
 contigd_static --backend kmod --runtime-dir "$rd" -v >/tmp/contigd.log 2>&1 &
 dpid=$!
-i=0
-while [ ! -S "$rd/contigd.sock" ]; do
-	i=$((i + 1))
-	[ "$i" -lt 300 ] || fail "contigd did not start in 30 s"
-	kill -0 "$dpid" 2>/dev/null || fail "contigd exited"
-	sleep 0.1
-done
+contigd_wait_socket "$rd" "$dpid" 30
 status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
 echo "e2e: status: $status"
 case $status in

@@ -25,6 +25,7 @@
 # Needs in /guest: contigd (sanitized, dynamic), contigctl_static and
 # stress-ng (CONTIG_VM_EXTRA_FILES; the ctests vm_stressng_<series> set it).
 set -eu
+. /suite-lib/contigd.sh
 
 secs=${1:-60}
 loglines=${2:-15}
@@ -83,13 +84,7 @@ start_contigd() {
 	GLIBC_TUNABLES=glibc.malloc.check=3 MALLOC_PERTURB_=165 \
 		contigd --config "$conf" -v >"$log" 2>&1 &
 	dpid=$!
-	i=0
-	until [ -S "$rd/contigd.sock" ]; do
-		i=$((i + 1))
-		[ "$i" -lt 600 ] || fail "contigd did not start in 60 s"
-		alive
-		sleep 0.1
-	done
+	contigd_wait_socket "$rd" "$dpid" 60
 	status
 	case $st in *'"backend":"kmod"'*) ;; *) fail "contigd did not pick the kmod backend: $st" ;; esac
 	case $st in *'"observer":"bpf"'*) ;; *) fail "the observer is not in bpf mode: $st" ;; esac
