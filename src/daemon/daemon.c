@@ -45,94 +45,6 @@ uint64_t daemon_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void exec_params_of(const struct contigd_config *c,
-			   const char *proc_root, struct exec_params *ep)
-{
-	*ep = (struct exec_params)EXEC_PARAMS_DEFAULT;
-	ep->budget_pages = c->budget_pages;
-	ep->batch = (unsigned int)c->batch;
-	ep->max_retries = (unsigned int)c->max_retries;
-	ep->backoff_ns = c->backoff_ms * 1000000u;
-	ep->anchor.rule = config_anchor_rule(c->anchor);
-	ep->proc_root = proc_root;
-}
-
-static void apply_params(struct daemon *d)
-{
-	struct exec_params ep;
-
-	exec_params_of(&d->cfg, d->opts.proc_root, &ep);
-	worker_set_params(&d->w, &ep, (unsigned int)d->cfg.cpu_share);
-	queue_set_max(&d->q, d->cfg.max_queue);
-	log_init(d->opts.verbose >= 0 ? d->opts.verbose : d->cfg.verbose);
-}
-
-static const char *config_path(const struct daemon *d)
-{
-	return d->opts.config_path ? d->opts.config_path : CONFIG_FILE_DEFAULT;
-}
-
-/* Parse the configuration file into *c; 0 or -errno (logged). */
-static int load_config(const struct daemon *d, struct contigd_config *c,
-		       char *err, size_t errsz)
-{
-	int ret;
-
-	*err = '\0';
-	ret = config_parse_file(config_path(d), c, err, errsz);
-	if (ret == -ENOENT && !d->opts.config_explicit)
-		return 0; /* no file: the defaults */
-	if (ret == -ENOENT)
-		snprintf(err, errsz, "%s: no such file", config_path(d));
-	else if (ret && !*err)
-		snprintf(err, errsz, "%s: %s", config_path(d), strerror(-ret));
-	if (ret)
-		log_warnx("%s", err);
-	return ret;
-}
-
-static void warn_restart(const char *what, bool changed)
-{
-	if (changed)
-		log_warnx("reload: %s changes only with a restart", what);
-}
-
-static void reload(struct daemon *d)
-{
-	struct contigd_config next;
-	char err[256], state[320];
-
-	if (load_config(d, &next, err, sizeof(err))) {
-		log_warnx("reload: keeping the configuration in use");
-		config_free(&next);
-		/* Back to READY=1 (the old settings), saying why. */
-		snprintf(state, sizeof(state),
-			 "READY=1\nSTATUS=reload failed, old settings kept: %s",
-			 err);
-		sd_notify_send(state);
-		return;
-	}
-	warn_restart("backend", next.backend != d->cfg.backend);
-	warn_restart("observer", next.observer != d->cfg.observer);
-	warn_restart("runtime_dir",
-		     strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0);
-	warn_restart("stats_file",
-		     strcmp(next.stats_file, d->cfg.stats_file) != 0);
-	warn_restart("max_clients", next.max_clients != d->cfg.max_clients);
-	next.backend = d->cfg.backend;
-	next.observer = d->cfg.observer;
-	memcpy(next.runtime_dir, d->cfg.runtime_dir, sizeof(next.runtime_dir));
-	memcpy(next.stats_file, d->cfg.stats_file, sizeof(next.stats_file));
-	next.max_clients = d->cfg.max_clients;
-	config_free(&d->cfg);
-	d->cfg = next;
-	apply_params(d);
-	if (d->obs)
-		observer_set_sample(d->obs, policy_sample_s(&d->cfg));
-	log_info("reloaded %s", config_path(d));
-	sd_notify_send("RELOADING=0\nREADY=1");
-}
-
 static void write_stats(struct daemon *d)
 {
 	struct stats st;
@@ -202,7 +114,7 @@ static void on_signal(struct daemon *d)
 				 "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
 				 daemon_now_ns() / 1000u);
 			sd_notify_send(buf);
-			reload(d);
+			daemon_reload(d);
 		} else if (!d->stopping) {
 			log_info("signal %u: draining and exiting",
 				 si.ssi_signo);
@@ -361,12 +273,12 @@ static int setup_backend(struct daemon *d)
 	backend_info(d->backend, &d->binfo);
 	if (!d->opts.have_backend && d->cfg.backend != CONFIG_BACKEND_AUTO)
 		snprintf(d->backend->reason, sizeof(d->backend->reason),
-			 "set in %s", config_path(d));
+			 "set in %s", daemon_config_path(d));
 	log_info("backend %s: %s", backend_kind_name(d->backend->kind),
 		 d->backend->reason);
 	if (d->cfg.anchor != CONFIG_ANCHOR_BEST)
 		log_info("anchor rule %s (set in %s)",
-			 config_anchor_name(d->cfg.anchor), config_path(d));
+			 config_anchor_name(d->cfg.anchor), daemon_config_path(d));
 	return 0;
 }
 
@@ -499,7 +411,7 @@ static int setup(struct daemon *d)
 	char why[256];
 	int err;
 
-	if (load_config(d, &d->cfg, why, sizeof(why)))
+	if (daemon_load_config(d, &d->cfg, why, sizeof(why)))
 		return CONTIGD_EXIT_CONFIG;
 	log_init(d->opts.verbose >= 0 ? d->opts.verbose : d->cfg.verbose);
 	err = setup_paths(d);
@@ -533,7 +445,7 @@ static int setup(struct daemon *d)
 		return CONTIGD_EXIT_FAIL;
 	d->w.why = policy_why;
 	d->w.why_arg = d;
-	exec_params_of(&d->cfg, d->opts.proc_root, &ep);
+	daemon_exec_params(&d->cfg, d->opts.proc_root, &ep);
 	worker_set_params(&d->w, &ep, (unsigned int)d->cfg.cpu_share);
 	d->nr_slots = d->cfg.max_clients;
 	d->clients = calloc(d->nr_slots, sizeof(*d->clients));

@@ -9,6 +9,7 @@
  *   policy.c   the observer: which processes to watch, hot VMAs to queue,
  *              invalidation events
  *   daemon.c   set-up, the loop, signals, stats file, sd_notify, tear-down
+ *   daemon_config.c  the configuration file: loaded, reloaded, applied
  */
 #ifndef CONTIG_DAEMON_DAEMON_H
 #define CONTIG_DAEMON_DAEMON_H
@@ -126,6 +127,18 @@ uint64_t daemon_now_ns(void);
 
 /* The whole life of the daemon; returns the exit code (exit_codes.h). */
 int daemon_run(const struct daemon_opts *opts);
+
+/* daemon_config.c */
+/* The configuration file in use (the command line's, or the default). */
+const char *daemon_config_path(const struct daemon *d);
+/* Parse the configuration file into *c; 0 or -errno (logged, in err). */
+int daemon_load_config(const struct daemon *d, struct contigd_config *c,
+		       char *err, size_t errsz);
+/* The executor's parameters the configuration c sets. */
+void daemon_exec_params(const struct contigd_config *c, const char *proc_root,
+			struct exec_params *ep);
+/* SIGHUP: read the file again; a bad one keeps the settings in use. */
+void daemon_reload(struct daemon *d);
 
 /* control.c */
 int control_listen(struct daemon *d);
