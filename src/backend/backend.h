@@ -73,6 +73,15 @@ struct backend_ops {
 	/* The frame map to plan against (BACKEND_CAP_PLACE only). */
 	int (*frame_map)(struct backend *b, const struct frame_map **out);
 	void (*destroy)(struct backend *b);
+	/*
+	 * Optional (NULL: nothing is kept per process). The job about to
+	 * run works on pid, bound to pidfd (the caller's process; -1: an
+	 * unbound job, the backend opens its own for the job). What a
+	 * backend keeps open for a process belongs to one job's binding,
+	 * never to a pid number: it is dropped here. pid 0: the job is
+	 * over.
+	 */
+	int (*bind)(struct backend *b, pid_t pid, int pidfd);
 };
 
 struct backend {
@@ -103,6 +112,12 @@ static inline int backend_read_pfns(struct backend *b, pid_t pid,
 				    uint64_t *pfn)
 {
 	return b->ops->read_pfns(b, pid, start_vpn, nr, pfn);
+}
+
+/* 0, or -errno: then nothing is bound and calls open what they need. */
+static inline int backend_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	return b->ops->bind ? b->ops->bind(b, pid, pidfd) : 0;
 }
 
 void backend_destroy(struct backend *b);

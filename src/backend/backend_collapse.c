@@ -4,10 +4,17 @@
  * one 2 MiB-aligned block at a time makes the kernel copy the block into
  * a freshly allocated huge page: 2 MiB of physical contiguity, aligned.
  * One call per block so that each block gets its own result.
+ *
+ * The target's pidfd and a pagemap descriptor are kept for one job
+ * (backend_bind), the pidfd taken from the job's binding: never looked
+ * up by pid across jobs, where a reused pid would give a spurious ESRCH
+ * and an exec a read of the old address space.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +39,17 @@
 
 #define BLOCK_BYTES (UINT64_C(2) << 20)
 
+/* The descriptors a call works with. */
+struct col_fds {
+	int pidfd, pmfd; /* -1: none */
+	bool own; /* opened for this call only: closed after it */
+};
+
 struct backend_collapse {
 	struct backend b;
 	const char *proc_root;
-	pid_t pid; /* whose pidfd and pagemap fd are open, or 0 */
-	int pidfd;
-	int pmfd;
+	pid_t pid; /* of the bound job, or 0 */
+	struct col_fds job; /* the bound job's process, our pagemap of it */
 };
 
 static struct backend_collapse *to_col(struct backend *b)
@@ -45,35 +57,77 @@ static struct backend_collapse *to_col(struct backend *b)
 	return (struct backend_collapse *)b;
 }
 
-static void col_close(struct backend_collapse *bc)
+static void fds_close(struct col_fds *f)
 {
-	if (bc->pidfd >= 0)
-		close(bc->pidfd);
-	if (bc->pmfd >= 0)
-		close(bc->pmfd);
-	bc->pidfd = bc->pmfd = -1;
-	bc->pid = 0;
+	if (f->pidfd >= 0)
+		close(f->pidfd);
+	if (f->pmfd >= 0)
+		close(f->pmfd);
+	f->pidfd = f->pmfd = -1;
 }
 
-static int col_open(struct backend_collapse *bc, pid_t pid)
+static bool exited(int pidfd)
 {
-	int fd;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	if (bc->pid == pid)
-		return 0;
-	col_close(bc);
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Open pid's pagemap; pidfd given (dup'd) or opened. The pidfd's process
+ * still running after the open means the pagemap is that process's: its
+ * pid cannot have been reused in between. 0 or -errno (-ESRCH: gone).
+ */
+static int fds_open(const char *proc_root, pid_t pid, int pidfd, bool own,
+		    struct col_fds *f)
+{
+	int err;
+
+	f->own = own;
+	f->pmfd = -1;
+	f->pidfd = pidfd >= 0 ? fcntl(pidfd, F_DUPFD_CLOEXEC, 0) :
+				(int)syscall(SYS_pidfd_open, pid, 0);
+	if (f->pidfd < 0)
 		return -errno;
-	bc->pidfd = fd;
-	fd = pagemap_open(bc->proc_root, pid);
-	if (fd < 0) {
-		col_close(bc);
-		return fd;
+	f->pmfd = pagemap_open(proc_root, pid);
+	err = f->pmfd < 0 ? f->pmfd : exited(f->pidfd) ? -ESRCH : 0;
+	if (err)
+		fds_close(f);
+	return err;
+}
+
+static int col_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	struct backend_collapse *bc = to_col(b);
+	int err;
+
+	fds_close(&bc->job);
+	bc->pid = 0;
+	if (!pid)
+		return 0;
+	err = fds_open(bc->proc_root, pid, pidfd, false, &bc->job);
+	if (!err)
+		bc->pid = pid;
+	return err;
+}
+
+/*
+ * The bound job's descriptors for its pid; for any other call (no job
+ * bound: contigd --once), descriptors of its own, never cached by pid.
+ */
+static int col_get(struct backend_collapse *bc, pid_t pid, struct col_fds *f)
+{
+	if (bc->pid && bc->pid == pid) {
+		*f = bc->job;
+		return 0;
 	}
-	bc->pmfd = fd;
-	bc->pid = pid;
-	return 0;
+	return fds_open(bc->proc_root, pid, -1, true, f);
+}
+
+static void col_put(struct col_fds *f)
+{
+	if (f->own)
+		fds_close(f);
 }
 
 static int col_info(struct backend *b, struct backend_info *out)
@@ -89,9 +143,9 @@ static int col_info(struct backend *b, struct backend_info *out)
 static int col_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 		     size_t nr)
 {
-	struct backend_collapse *bc = to_col(b);
+	struct col_fds f;
 	size_t i;
-	int err = col_open(bc, pid);
+	int err = col_get(to_col(b), pid, &f);
 
 	if (err)
 		return err;
@@ -107,24 +161,29 @@ static int col_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 			ops[i].result = -EOPNOTSUPP;
 			continue;
 		}
-		r = syscall(SYS_process_madvise, bc->pidfd, &iov, 1UL,
+		r = syscall(SYS_process_madvise, f.pidfd, &iov, 1UL,
 			    MADV_COLLAPSE, 0U);
 		ops[i].result = r < 0 ? -errno : 0;
-		if (ops[i].result == -ESRCH)
-			return -ESRCH;
+		if (ops[i].result == -ESRCH) {
+			err = -ESRCH;
+			break;
+		}
 	}
-	return 0;
+	col_put(&f);
+	return err;
 }
 
 static int col_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
 			 uint64_t nr, uint64_t *pfn)
 {
-	struct backend_collapse *bc = to_col(b);
-	int err = col_open(bc, pid);
+	struct col_fds f;
+	int err = col_get(to_col(b), pid, &f);
 
 	if (err)
 		return err;
-	return pagemap_read(bc->pmfd, start_vpn, nr, pfn, NULL);
+	err = pagemap_read(f.pmfd, start_vpn, nr, pfn, NULL);
+	col_put(&f);
+	return err;
 }
 
 static int col_frame_map(struct backend *b, const struct frame_map **out)
@@ -136,10 +195,8 @@ static int col_frame_map(struct backend *b, const struct frame_map **out)
 
 static void col_destroy(struct backend *b)
 {
-	struct backend_collapse *bc = to_col(b);
-
-	col_close(bc);
-	free(bc);
+	col_bind(b, 0, -1);
+	free(to_col(b));
 }
 
 static const struct backend_ops col_ops = {
@@ -148,6 +205,7 @@ static const struct backend_ops col_ops = {
 	.read_pfns = col_read_pfns,
 	.frame_map = col_frame_map,
 	.destroy = col_destroy,
+	.bind = col_bind,
 };
 
 int backend_collapse_create(const char *proc_root, struct backend **out)
@@ -159,7 +217,7 @@ int backend_collapse_create(const char *proc_root, struct backend **out)
 	bc->b.ops = &col_ops;
 	bc->b.kind = BACKEND_COLLAPSE;
 	bc->proc_root = proc_root;
-	bc->pidfd = bc->pmfd = -1;
+	bc->job.pidfd = bc->job.pmfd = -1;
 	*out = &bc->b;
 	return 0;
 }

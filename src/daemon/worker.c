@@ -450,6 +450,11 @@ bool worker_run_job(struct worker *w, struct job *j)
 	worker_housekeeping(w);
 	if (target_changed(&c))
 		goto out;
+	/* What the backend keeps open for the process is this job's. */
+	err = backend_bind(w->b, j->pid, j->tgt.pidfd);
+	if (err)
+		log_debug("pid %d: binding the backend: %s", (int)j->pid,
+			  strerror(-err));
 	err = read_vmas(w, j->pid, &maps);
 	prune_pid(w, j->pid, &maps, err);
 	if (err) {
@@ -505,6 +510,7 @@ out:
 	if (j->res.error)
 		j->res.reached = false;
 	j->res.duration_us += (now_ns(CLOCK_MONOTONIC) - t0) / 1000u;
+	backend_bind(w->b, 0, -1);
 	free(pieces);
 	vma_list_free(&maps);
 	return c.preempted && !j->res.error;

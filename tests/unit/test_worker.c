@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,12 @@ struct wrap {
 	struct backend *inner;
 	struct fixture *f;
 	uint64_t ops;
+	/* backend_bind: the pid bound now (0: none), the last job's pid
+	 * and pidfd, binds, calls made for another pid than the bound one */
+	pid_t bound, job_pid;
+	int job_fd;
+	unsigned int binds;
+	bool outside;
 };
 
 struct fixture {
@@ -80,6 +87,8 @@ static int wrap_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	struct fixture *f = wr->f;
 	int i = proc_of(pid);
 
+	if (pid != wr->bound)
+		wr->outside = true;
 	if (f->cancel_w)
 		atomic_store(&f->cancel_w->cancel, true);
 	if (f->kill_after && i == f->kill_proc && wr->ops >= f->kill_after)
@@ -96,6 +105,8 @@ static int wrap_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
 	struct wrap *wr = (struct wrap *)b;
 	int i = proc_of(pid);
 
+	if (pid != wr->bound)
+		wr->outside = true;
 	if (i >= 0 && wr->f->exited[i])
 		return -ESRCH;
 	return backend_read_pfns(wr->inner, pid, start_vpn, nr, pfn);
@@ -113,12 +124,26 @@ static void wrap_destroy(struct backend *b)
 	(void)b;
 }
 
+static int wrap_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	struct wrap *wr = (struct wrap *)b;
+
+	wr->bound = pid;
+	if (pid) {
+		wr->job_pid = pid;
+		wr->job_fd = pidfd;
+	}
+	wr->binds++;
+	return 0;
+}
+
 static const struct backend_ops wrap_ops = {
 	.info = wrap_info,
 	.apply = wrap_apply,
 	.read_pfns = wrap_read_pfns,
 	.frame_map = wrap_frame_map,
 	.destroy = wrap_destroy,
+	.bind = wrap_bind,
 };
 
 /* The maps of a pretend process: its one VMA, anonymous, rw-p. */
@@ -180,6 +205,9 @@ static void setup(struct fixture *f, uint64_t seed)
 
 static void teardown(struct fixture *f)
 {
+	/* every backend call was made for the job bound at the time */
+	ck_assert(!f->wrap.outside);
+	ck_assert_int_eq(f->wrap.bound, 0);
 	ck_assert_int_eq(sim_check(&f->s), 0);
 	worker_destroy(&f->w);
 	procs_destroy(&f->procs);
@@ -314,6 +342,48 @@ START_TEST(test_worker_vanish_mid_plan)
 		ck_assert_uint_eq(procs_get(&f.procs, PID0, false)->nr, 0);
 	}
 	procs_unlock(&f.procs);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * The backend is bound to each job's process for the job (the pidfd of
+ * its binding, -1 for an unbound one) and unbound after it.
+ */
+START_TEST(test_worker_binds_backend)
+{
+	struct fixture f;
+	struct job *j;
+	bool joined, kicked;
+	int fd;
+
+	setup(&f, 7);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* stands for a pidfd */
+	ck_assert_int_ge(fd, 0);
+	procs_lock(&f.procs);
+	ck_assert_ptr_nonnull(procs_get(&f.procs, PID0, true));
+	procs_unlock(&f.procs);
+	ck_assert_int_eq(queue_push(&f.q, PID0, 0, 0, JOB_PRIO_DEFRAG, &j,
+				    &joined),
+			 0);
+	j->tgt.pidfd = fd; /* released with the job */
+	ck_assert_ptr_eq(queue_pop(&f.q, &kicked), j);
+	worker_run_job(&f.w, j);
+	queue_finish(&f.q, j);
+	ck_assert_ptr_eq(queue_take_done(&f.q), j);
+	ck_assert(j->res.reached);
+	ck_assert_uint_eq(f.wrap.binds, 2);
+	ck_assert_int_eq(f.wrap.job_pid, PID0);
+	ck_assert_int_eq(f.wrap.job_fd, fd);
+	ck_assert_int_eq(f.wrap.bound, 0);
+	ck_assert(!f.wrap.outside);
+	queue_job_free(j);
+
+	queue_job_free(run_job(&f, 1));
+	ck_assert_uint_eq(f.wrap.binds, 4);
+	ck_assert_int_eq(f.wrap.job_pid, PID0 + 1);
+	ck_assert_int_eq(f.wrap.job_fd, -1);
+	ck_assert_int_eq(f.wrap.bound, 0);
 	teardown(&f);
 }
 END_TEST
@@ -492,6 +562,7 @@ Suite *test_worker_suite(void)
 	tcase_add_loop_test(tc, test_worker_claims, 0, 3);
 	tcase_add_loop_test(tc, test_worker_vanish_mid_plan, 0, 6);
 	tcase_add_test(tc, test_worker_no_such_process);
+	tcase_add_test(tc, test_worker_binds_backend);
 	tcase_add_loop_test(tc, test_worker_busy_repass, 0, 2);
 	tcase_add_test(tc, test_worker_thread);
 	tcase_add_test(tc, test_worker_stop_cancels);
