@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "have_pidfd.h"
 #include "pagemap.h"
 
 #define PAGE 4096UL
@@ -330,16 +331,6 @@ START_TEST(test_pid_reused_between_jobs)
 		      WEXITSTATUS(status));
 }
 END_TEST
-
-/* pidfd_open(2) is not implemented under valgrind 3.19 (Debian 12). */
-static bool have_pidfd_open(void)
-{
-	int fd = pidfd_of(getpid());
-
-	if (fd >= 0)
-		close(fd);
-	return fd >= 0 || errno != ENOSYS;
-}
 
 Suite *test_collapse_bind_suite(void)
 {
