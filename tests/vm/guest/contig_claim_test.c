@@ -175,17 +175,18 @@ static long long free_pages(void)
 }
 
 /*
- * n free frames of the zone holding frame near, from its top down, each in
- * a 2 MiB block of free buddy frames only (nobody else allocates there in
- * a quiet guest).  The number found.
+ * n free frames of the zone holding frame near, from its top down to the
+ * block above frame floor, each in a 2 MiB block of free buddy frames only
+ * (nobody else allocates there in a quiet guest).  The number found.
  */
-static size_t buddy_frames(uint64_t near, uint64_t *out, size_t n)
+static size_t buddy_frames(uint64_t near, uint64_t floor, uint64_t *out,
+			   size_t n)
 {
 	long long pcp, free;
 	uint64_t end = zone_scan(near, &pcp, &free) & ~511ULL, fl[512];
 	size_t got = 0;
 
-	for (uint64_t lo = end; lo >= (near | 511) + 513 && got < n;) {
+	for (uint64_t lo = end; lo >= (floor | 511) + 513 && got < n;) {
 		bool all_free;
 
 		lo -= 512;
@@ -254,7 +255,7 @@ static int t_move_batch_no_drains(void)
 		return FAIL;
 	for (size_t i = 0; i < NPAGES; i++)
 		paint(m + i * PG, 0x5100000000ULL + i * 4096);
-	if (buddy_frames(frame(m), tgt, NPAGES) < NPAGES) {
+	if (buddy_frames(frame(m), frame(m), tgt, NPAGES) < NPAGES) {
 		ret = skipped("not 512 free frames above the buffer's");
 		goto out;
 	}
@@ -303,8 +304,8 @@ static int t_unused_frames_returned(void)
 		return FAIL;
 	m[0] = 1;
 	hole = m + PG;
-	if (buddy_frames(frame(m), tgt, NPAGES) < NPAGES) {
-		ret = skipped("not 512 free frames above the buffer's");
+	if (buddy_frames(frame(m), 0, tgt, NPAGES) < NPAGES) {
+		ret = skipped("not 512 free frames in the zone");
 		goto out;
 	}
 	munmap(hole, (NPAGES - 1) * PG);
