@@ -59,9 +59,10 @@ def table(runs, micro):
                     f"        {r['pages_moved']:>7}  {r['wall_s']:>6.2f}"
                     f"  {r['ops_per_misplaced']:>13.3f}  {err}{note}")
             out.append("")
+    out += targets(runs, micro)
     for m in micro:
         x = m["exchange_ns_per_pair"]
-        out.append(
+        line = (
             f"kernel {m['kernel_series']}, {m['pairs']} pairs of pages: "
             f"exchange in place {x:.0f} ns/pair; two migrations into free "
             f"frames the kernel picks {m['migrate_ns_per_pair']:.0f} ns/pair "
@@ -69,7 +70,42 @@ def table(runs, micro):
             f"the swap by migration into the chosen frames "
             f"{m['migrate_swap_ns_per_pair']:.0f} ns/pair "
             f"({m['migrate_swap_ns_per_pair'] / x:.2f}x)")
+        floor = m.get("userspace_swap_ns_per_pair")
+        if floor:
+            line += (f"; the copy floor (two pages swapped by plain copies "
+                     f"in the guest) {floor:.0f} ns/pair, the exchange "
+                     f"{x / floor:.1f}x it")
+        if m.get("migrate_to_frame_ns_per_pair"):
+            line += (f"; two moves into chosen free frames "
+                     f"{m['migrate_to_frame_ns_per_pair']:.0f} ns/pair")
+        out.append(line)
     return "\n".join(out) + "\n"
+
+
+def targets(runs, micro):
+    """Per kernel and start: contigd against the issue's targets."""
+    out = []
+    for k in sorted({series(r["kernel"]) for r in runs}):
+        xs = [m["exchange_ns_per_pair"] for m in micro
+              if m["kernel_series"] == k]
+        for sc in SCENARIOS:
+            by = {r["strategy"]: r for r in runs
+                  if series(r["kernel"]) == k and r["scenario"] == sc}
+            c = by.get("contigd")
+            if not c or not c["misplaced_min"]:
+                continue
+            line = f"kernel {k}, {sc} start: contigd {c['wall_s']:.2f} s"
+            if "collapse" in by:
+                line += f" (collapse {by['collapse']['wall_s']:.2f} s)"
+            per = c["wall_s"] * 1e9 / c["misplaced_min"]
+            line += f", {per / 1000:.1f} us per misplaced page"
+            if xs:
+                line += f" ({per / xs[0]:.2f}x the exchange per pair)"
+            line += f", {c['ops_per_misplaced']:.3f} ops per misplaced page"
+            out.append(line)
+    if out:
+        out.append("")
+    return out
 
 
 def chart(runs, path):

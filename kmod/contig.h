@@ -25,6 +25,8 @@
 /* 6.12: remove_migration_ptes() takes RMP_* flags, was bool locked. */
 #define CONTIG_RMP_FLAGS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
 
+struct zone;
+
 /*
  * Kernel functions the in-place exchange needs that are not exported to
  * modules.  Resolved once at load time; any of them may be NULL.
@@ -52,6 +54,11 @@ struct contig_syms {
 	unsigned long (*get_pfnblock_flags_mask)(const struct page *page,
 						 unsigned long pfn,
 						 unsigned long mask);
+	bool (*take_page_off_buddy)(struct page *page);
+	void (*post_alloc_hook)(struct page *page, unsigned int order,
+				gfp_t gfp_flags);
+	void (*drain_local_pages)(struct zone *zone);
+	void (*drain_all_pages)(struct zone *zone);
 };
 
 extern struct contig_syms contig_syms;
@@ -77,6 +84,19 @@ void contig_swap_state(struct folio *a, struct folio *b);
 
 /* contig_exchange.c */
 int contig_exchange_folios(struct folio *a, struct folio *b);
+
+/* contig_claim.c: the frames a MOVE batch claimed up front */
+struct contig_op;
+struct contig_claims {
+	unsigned long *pfn;
+	u32 nr;
+};
+
+bool contig_claim_fast_available(void);
+int contig_claim_frame(unsigned long pfn, bool *occupied);
+void contig_claim_batch(struct contig_claims *c, unsigned int cmd,
+			const struct contig_op __user *uops, u32 count);
+void contig_claim_batch_end(struct contig_claims *c);
 
 /* contig_move.c */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,

@@ -355,6 +355,7 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
 {
 	struct contig_batch __user *ubatch = arg;
+	struct contig_claims claims;
 	struct contig_op __user *uops;
 	struct contig_batch batch;
 	bool drained = false;
@@ -372,6 +373,7 @@ static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
 		return -E2BIG;
 	uops = u64_to_user_ptr(batch.ops);
 
+	contig_claim_batch(&claims, cmd, uops, batch.count);
 	for (i = 0; i < batch.count; i++) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -391,6 +393,7 @@ static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
 		}
 		cond_resched();
 	}
+	contig_claim_batch_end(&claims);
 	batch.done = i;
 	batch.failed = failed;
 	if (put_user(batch.done, &ubatch->done) ||

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Move one anonymous page into a chosen frame using only
- * exported interfaces: alloc_contig_range() claims the frame (migrating any
- * movable occupant elsewhere), migrate_vma_*() moves the page into it.
+ * Move one anonymous page into a chosen frame: contig_claim.c claims the
+ * frame (taking it off the free lists, or through alloc_contig_range()
+ * migrating any movable occupant elsewhere), migrate_vma_*() moves the
+ * page into it.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -10,79 +11,10 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
-#include <linux/mutex.h>
 #include <linux/pagemap.h>
 
 #include "contig.h"
 #include "contig_ioctl.h"
-
-/*
- * The migrate type alloc_contig_range() gets for the frame's pageblock:
- * it re-types the whole block to it when done, so it must be the block's
- * own.  -EBUSY for a block that is isolated or reserved for atomic
- * allocations.  Without get_pfnblock_flags_mask() the type cannot be read
- * and the block becomes movable, as it always did.
- */
-static int contig_block_type(unsigned long pfn)
-{
-	struct page *page = pfn_to_page(pfn);
-	int mt;
-
-	if (!contig_syms.get_pfnblock_flags_mask)
-		return MIGRATE_MOVABLE;
-	mt = contig_syms.get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
-	switch (mt) {
-	case MIGRATE_UNMOVABLE:
-	case MIGRATE_MOVABLE:
-	case MIGRATE_RECLAIMABLE:
-#ifdef CONFIG_CMA
-	case MIGRATE_CMA:
-#endif
-		return mt;
-	}
-	return -EBUSY;
-}
-
-/*
- * alloc_contig_range() callers must not overlap: one that fails undoes the
- * isolation of every pageblock in its range, including one that another
- * caller isolated and is still working in (a VM_BUG_ON in
- * isolate_single_pageblock() on DEBUG_VM kernels; the kernel's own CMA
- * serializes with cma_mutex).  Ours take this lock.
- */
-static DEFINE_MUTEX(contig_claim_lock);
-
-/*
- * Claim the frame pfn for ourselves: on success it is ours, refcount 1.
- * Isolation fails while any page of the frame's pageblock sits in a per-CPU
- * LRU cache (pages just faulted in, or just placed by a previous move):
- * drain this CPU's caches and retry, then every CPU's when we can.
- */
-static int contig_claim_frame(unsigned long pfn)
-{
-	int ret, attempt, mt;
-
-	for (attempt = 0; attempt < 3; attempt++) {
-		if (attempt == 1)
-			contig_drain_local_lru();
-		if (attempt == 2) {
-			if (!contig_syms.lru_add_drain_all)
-				break;
-			contig_syms.lru_add_drain_all();
-		}
-		mutex_lock(&contig_claim_lock);
-		mt = contig_block_type(pfn);
-		ret = mt < 0 ? mt :
-			       alloc_contig_range(pfn, pfn + 1, mt,
-						  GFP_KERNEL | __GFP_NOWARN);
-		mutex_unlock(&contig_claim_lock);
-		if (mt < 0)
-			return mt;
-		if (!ret || ret == -EINTR)
-			return ret;
-	}
-	return -EBUSY;
-}
 
 /*
  * Migrate the page at vaddr into the claimed frame dst.  Called with the
@@ -172,9 +104,7 @@ int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
 	folio_put(folio);
 
 	if (dst) {
-		/* A free frame has no references; an occupant gets evicted. */
-		occupied = page_ref_count(dst) != 0;
-		ret = contig_claim_frame(pfn);
+		ret = contig_claim_frame(pfn, &occupied);
 		if (ret)
 			return ret;
 		if (occupied)

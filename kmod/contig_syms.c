@@ -105,6 +105,13 @@ void contig_syms_resolve(void)
 	contig_syms.pidfd_pid = contig_resolve(lookup, "pidfd_pid");
 	contig_syms.get_pfnblock_flags_mask =
 		contig_resolve(lookup, "get_pfnblock_flags_mask");
+	/* The frame claims of contig_claim.c (MEMORY_FAILURE kernels). */
+	contig_syms.take_page_off_buddy =
+		contig_resolve(lookup, "take_page_off_buddy");
+	contig_syms.post_alloc_hook = contig_resolve(lookup, "post_alloc_hook");
+	contig_syms.drain_local_pages =
+		contig_resolve(lookup, "drain_local_pages");
+	contig_syms.drain_all_pages = contig_resolve(lookup, "drain_all_pages");
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");

@@ -21,6 +21,7 @@ struct backend_sim {
 	struct sim_inject *inj;
 	size_t nr_inj;
 	uint64_t attempts;
+	uint64_t pages_read;
 };
 
 static struct backend_sim *to_sim(struct backend *b)
@@ -118,6 +119,7 @@ static int sim_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
 	uint32_t id;
 
 	(void)pid;
+	bs->pages_read += nr;
 	for (i = 0; i < nr; i++) {
 		if (sim_find(bs->s, start_vpn + i, &id, &idx))
 			pfn[i] = CONTIG_PFN_NONE;
@@ -188,4 +190,9 @@ int backend_sim_inject(struct backend *b, uint64_t vpn, int err, uint32_t times)
 uint64_t backend_sim_attempts(const struct backend *b)
 {
 	return ((const struct backend_sim *)b)->attempts;
+}
+
+uint64_t backend_sim_pages_read(const struct backend *b)
+{
+	return ((const struct backend_sim *)b)->pages_read;
 }

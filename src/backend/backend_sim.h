@@ -24,4 +24,7 @@ int backend_sim_inject(struct backend *b, uint64_t vpn, int err,
 /* Ops tried so far (every attempt, failed or not). */
 uint64_t backend_sim_attempts(const struct backend *b);
 
+/* Frame numbers read so far (read_pfns entries, the pagemap's). */
+uint64_t backend_sim_pages_read(const struct backend *b);
+
 #endif

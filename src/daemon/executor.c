@@ -36,6 +36,8 @@ struct run {
 	uint64_t nr;
 	uint64_t *pfn;
 	uint64_t *tmp;
+	uint64_t *touched; /* a batch's page indices, sorted (batch entries) */
+	int pfn_fresh; /* pfn[] read whole since the last op */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -204,35 +206,55 @@ out:
 	return err;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Read into rn->tmp the frames of the pages the batch's ops name, and of
+ * no other: one read per stretch of adjacent pages.
+ */
+static int read_touched(struct run *rn, const struct backend_op *ops,
+			size_t nr)
+{
+	uint64_t *idx = rn->touched;
+	size_t k, j;
+	int err;
+
+	for (k = 0; k < nr; k++)
+		idx[k] = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
+	qsort(idx, nr, sizeof(*idx), cmp_u64);
+	for (k = 0; k < nr; k = j) {
+		for (j = k + 1; j < nr && idx[j] <= idx[j - 1] + 1; j++)
+			;
+		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn + idx[k],
+					idx[j - 1] - idx[k] + 1,
+					rn->tmp + idx[k]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * Plan path: the pages of the batch newly at their target. No op targets
  * the frame of a page in place; a page can still leave it (see
- * place_range), which the read at the end of the plan shows. Reads the span of the batch when it is small, else
- * page by page; the whole range is read again at the end of the pass.
+ * place_range), which the read at the end of the plan shows. Reads the
+ * pages the batch touched only; the whole range is read again at the end
+ * of the pass.
  */
 static int verify_plan(struct run *rn, const struct backend_op *ops, size_t nr)
 {
-	uint64_t lo = UINT64_MAX, hi = 0, gained = 0, i;
+	uint64_t gained = 0, i;
 	size_t k;
-	int err = 0;
+	int err;
 
-	for (k = 0; k < nr; k++) {
-		i = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
-		lo = i < lo ? i : lo;
-		hi = i > hi ? i : hi;
-	}
 	if (!nr)
 		return 0;
-	if (hi - lo < 64 * (uint64_t)rn->batch)
-		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn + lo,
-					hi - lo + 1, rn->tmp + lo);
-	for (k = 0; k < nr && !err; k++) {
-		i = (ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
-		if (hi - lo >= 64 * (uint64_t)rn->batch)
-			err = backend_read_pfns(rn->b, rn->pid,
-						rn->start_vpn + i, 1,
-						rn->tmp + i);
-	}
+	err = read_touched(rn, ops, nr);
 	if (err)
 		return err;
 	for (k = 0; k < nr; k++) {
@@ -478,6 +500,7 @@ static int place_range(struct run *rn)
 		ops = rn->r->ops;
 		failed = rn->r->failed;
 		rn->r->plans++;
+		rn->pfn_fresh = 0;
 		err = pass_plan(rn);
 		if (err == -ESTALE) {
 			rn->r->stale++;
@@ -490,6 +513,7 @@ static int place_range(struct run *rn)
 			return 0;
 		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn, rn->nr,
 					rn->pfn);
+		rn->pfn_fresh = !err;
 		if (!err)
 			err = contig_metrics_compute(rn->pfn, rn->start_vpn,
 						     rn->nr, &m);
@@ -522,7 +546,8 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	rn.nr = (end - start) >> CONTIG_PAGE_SHIFT;
 	rn.pfn = malloc(rn.nr * sizeof(*rn.pfn));
 	rn.tmp = malloc(rn.nr * sizeof(*rn.tmp));
-	if (!rn.pfn || !rn.tmp) {
+	rn.touched = malloc(rn.batch * sizeof(*rn.touched));
+	if (!rn.pfn || !rn.tmp || !rn.touched) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -542,7 +567,9 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	if (err)
 		goto out;
 
-	err = backend_read_pfns(b, pid, rn.start_vpn, rn.nr, rn.pfn);
+	/* Read again unless place_range() just did. */
+	if (!rn.pfn_fresh)
+		err = backend_read_pfns(b, pid, rn.start_vpn, rn.nr, rn.pfn);
 	if (err)
 		goto out;
 	err = contig_metrics_compute(rn.pfn, rn.start_vpn, rn.nr, &r->after);
@@ -562,5 +589,6 @@ out:
 			   r->seconds);
 	free(rn.pfn);
 	free(rn.tmp);
+	free(rn.touched);
 	return err;
 }

@@ -131,6 +131,27 @@ START_TEST(test_exec_one_run)
 }
 END_TEST
 
+/*
+ * After each batch the executor reads the frames of the pages the batch
+ * touched and nothing else: the pass reads the range before and after,
+ * and one entry per op in between.
+ */
+START_TEST(test_exec_verify_reads_touched)
+{
+	struct fixture f;
+
+	setup(&f, 0x7e11 + (uint64_t)_i);
+	f.p.batch = 16 << _i;
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_eq(f.r.plans, 1);
+	ck_assert_uint_gt(f.r.attempts, VMA_PAGES / 2);
+	ck_assert_uint_eq(backend_sim_pages_read(f.b),
+			  2 * VMA_PAGES + f.r.attempts);
+	teardown(&f);
+}
+END_TEST
+
 /* Every page fails once with -EBUSY or -EAGAIN: one retry round fixes it. */
 START_TEST(test_exec_transient_retried)
 {
@@ -471,6 +492,7 @@ Suite *test_executor_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_exec_one_run, 0, 8);
+	tcase_add_loop_test(tc, test_exec_verify_reads_touched, 0, 3);
 	tcase_add_loop_test(tc, test_exec_transient_retried, 0, 2);
 	tcase_add_test(tc, test_exec_busy_given_up);
 	tcase_add_test(tc, test_exec_hard_error);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The kernel module's suite: every case of /guest/contig_test (TAP), those
-# of /guest/contig_fidelity (what travels with an exchanged page) and
+# of /guest/contig_claim_test (how a MOVE batch claims frames), of
+# /guest/contig_fidelity (what travels with an exchanged page) and
 # /guest/contig_zone_fill (exchanges by migration with Normal full), then
 # unloading and reloading the module.  Exit status 0 when all passed.
 set -u
@@ -27,6 +28,10 @@ fi
 contig_test "$@"
 rc=$?
 [ "$rc" -eq 0 ] || fail "contig_test exited with status $rc"
+# How a MOVE batch claims its frames (no per-op drains, unused ones back).
+if [ $# -eq 0 ]; then
+	contig_claim_test || fail "contig_claim_test exited with status $?"
+fi
 
 # The module unloads cleanly and loads again.
 rmmod contig || fail "rmmod contig"
