@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * contig_uring_test - /dev/contig through io_uring (IORING_OP_URING_CMD),
+ * inside the test VM.
+ *
+ *   contig_uring_test [CASE...]   run the cases (all by default), TAP output
+ *   contig_uring_test bench [N]   N pairs exchanged by ioctl, then by
+ *                                 io_uring; one "CONTIG-JSON: {...}" line
+ *
+ * Frames are read from pagemap, contents from a per-page pattern; every
+ * batch that goes through the ring goes through the ioctl as well, and the
+ * two must give the same result per op.
+ */
+#define _GNU_SOURCE
+#include <liburing.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "guest_fidelity.h"
+
+/* Pairs per batch and batches in flight in the parallel cases. */
+#define BATCH 64
+#define DEPTH 4
+
+static struct io_uring ring;
+
+static void sqe_cmd(struct io_uring_sqe *sqe, uint32_t cmd_op,
+		    const struct contig_batch *b, uint64_t user_data)
+{
+	struct contig_uring_cmd c = { .batch = (uintptr_t)b };
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, dev, NULL, 0, 0);
+	sqe->cmd_op = cmd_op;
+	memcpy(sqe->cmd, &c, sizeof(c));
+	sqe->user_data = user_data;
+}
+
+/* Wait for one completion: its res, *user_data if asked. */
+static int reap(struct io_uring *r, uint64_t *user_data)
+{
+	struct io_uring_cqe *cqe;
+	int ret = io_uring_wait_cqe(r, &cqe);
+
+	if (ret)
+		return ret;
+	ret = cqe->res;
+	if (user_data)
+		*user_data = cqe->user_data;
+	io_uring_cqe_seen(r, cqe);
+	return ret;
+}
+
+/* One batch through the ring, waited for: the CQE's res. */
+static int ring_batch(struct io_uring *r, uint32_t cmd_op,
+		      struct contig_batch *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+
+	if (!sqe)
+		return -EBUSY;
+	sqe_cmd(sqe, cmd_op, b, 1);
+	if (io_uring_submit(r) != 1)
+		return -EIO;
+	return reap(r, NULL);
+}
+
+static int ioctl_batch(unsigned long cmd, struct contig_batch *b)
+{
+	return ioctl(dev, cmd, b) < 0 ? -errno : 0;
+}
+
+/* Exchange ops a[i] <-> b[i] of our own process. */
+static void xchg_ops(struct contig_op *ops, char *a, char *b, size_t n)
+{
+	memset(ops, 0, n * sizeof(*ops));
+	for (size_t i = 0; i < n; i++) {
+		ops[i].kind = CONTIG_OP_EXCHANGE;
+		ops[i].pid_a = ops[i].pid_b = getpid();
+		ops[i].vaddr_a = (uintptr_t)(a + i * PG);
+		ops[i].vaddr_b = (uintptr_t)(b + i * PG);
+	}
+}
+
+static void frames(const char *p, size_t n, uint64_t *f)
+{
+	for (size_t i = 0; i < n; i++)
+		f[i] = frame(p + i * PG);
+}
+
+static size_t wrong_pages(const char *p, size_t n, uint64_t seed)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bad += wrong(p + i * PG, seed + i * PG) != 0;
+	return bad;
+}
+
+static void paint_pages(char *p, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		paint(p + i * PG, seed + i * PG);
+}
+
+/* ---- cases ---------------------------------------------------------- */
+
+static int t_info(void)
+{
+	struct contig_info ci;
+
+	if (ioctl(dev, CONTIG_IOC_INFO, &ci))
+		return FAIL;
+	note("caps 0x%llx", (unsigned long long)ci.caps);
+	return want("CONTIG_CAP_URING", !!(ci.caps & CONTIG_CAP_URING), 1);
+}
+
+/* An empty batch: what contigd sends to probe. */
+static int t_probe(void)
+{
+	struct contig_batch b = { 0 };
+
+	return want("empty MOVE batch", ring_batch(&ring, CONTIG_URING_MOVE, &b), 0) |
+	       want("empty EXCHANGE batch",
+		    ring_batch(&ring, CONTIG_URING_EXCHANGE, &b), 0);
+}
+
+/*
+ * A batch of exchanges mixed with ops that fail, through the ring: the
+ * frames swap, contents stay; the same batch through the ioctl swaps
+ * them back and gives every op the same result and outcome.
+ */
+static int t_same_as_ioctl(void)
+{
+	size_t n = BATCH, m = n + 4, bad_res = 0, bad_out = 0;
+	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
+	char *hole = pages(1, MAP_PRIVATE);
+	struct contig_op *ops = calloc(m, sizeof(*ops));
+	struct contig_op *first = calloc(m, sizeof(*ops));
+	uint64_t *fa = calloc(n, 8), *fb = calloc(n, 8), *f = calloc(n, 8);
+	struct contig_batch bt = { .count = (uint32_t)m };
+	int r = PASS;
+
+	if (!a || !b || !hole || !ops || !first || !fa || !fb || !f)
+		return FAIL;
+	munmap(hole, PG);
+	paint_pages(a, n, 0xa000);
+	paint_pages(b, n, 0xb000);
+	frames(a, n, fa);
+	frames(b, n, fb);
+	xchg_ops(ops, a, b, n);
+	/* -EFAULT, -ESRCH, -EINVAL (unused field), -EINVAL (kind) */
+	ops[n] = ops[0];
+	ops[n].vaddr_b = (uintptr_t)hole;
+	ops[n + 1] = ops[0];
+	ops[n + 1].pid_b = 0x3fffffff;
+	ops[n + 2] = ops[0];
+	ops[n + 2].pfn = 1;
+	ops[n + 3] = ops[0];
+	ops[n + 3].kind = 99;
+	bt.ops = (uintptr_t)ops;
+	r |= want("ring batch", ring_batch(&ring, CONTIG_URING_EXCHANGE, &bt), 0);
+	r |= want("done", bt.done, (long long)m);
+	memcpy(first, ops, m * sizeof(*ops));
+	frames(a, n, f);
+	for (size_t i = 0; i < n; i++)
+		bad_res += f[i] != fb[i];
+	frames(b, n, f);
+	for (size_t i = 0; i < n; i++)
+		bad_res += f[i] != fa[i];
+	r |= want("pages not in the other's frame after the ring", (long long)bad_res, 0);
+	r |= want("pages changed (a)", (long long)wrong_pages(a, n, 0xa000), 0);
+	r |= want("pages changed (b)", (long long)wrong_pages(b, n, 0xb000), 0);
+	r |= want("bad address", first[n].result, -EFAULT);
+	r |= want("no such pid", first[n + 1].result, -ESRCH);
+	r |= want("unused field", first[n + 2].result, -EINVAL);
+	r |= want("unknown kind", first[n + 3].result, -EINVAL);
+
+	memset(&bt, 0, sizeof(bt));
+	bt.count = (uint32_t)m;
+	bt.ops = (uintptr_t)ops;
+	r |= want("ioctl batch", ioctl_batch(CONTIG_IOC_EXCHANGE, &bt), 0);
+	bad_res = 0;
+	for (size_t i = 0; i < m; i++) {
+		bad_res += ops[i].result != first[i].result;
+		bad_out += ops[i].outcome != first[i].outcome;
+	}
+	r |= want("ops whose result differs from the ring's", (long long)bad_res, 0);
+	r |= want("ops whose outcome differs from the ring's", (long long)bad_out, 0);
+	frames(a, n, f);
+	bad_res = 0;
+	for (size_t i = 0; i < n; i++)
+		bad_res += f[i] != fa[i];
+	r |= want("pages not back after the ioctl", (long long)bad_res, 0);
+	r |= want("pages changed (a, back)", (long long)wrong_pages(a, n, 0xa000), 0);
+	r |= want("pages changed (b, back)", (long long)wrong_pages(b, n, 0xb000), 0);
+	munmap(a, n * PG);
+	munmap(b, n * PG);
+	free(ops);
+	free(first);
+	free(fa);
+	free(fb);
+	free(f);
+	return r;
+}
+
+/* MOVE into any free frame, through the ring. */
+static int t_move(void)
+{
+	size_t n = BATCH, moved = 0;
+	char *a = pages(n, MAP_PRIVATE);
+	struct contig_op *ops = calloc(n, sizeof(*ops));
+	uint64_t *f0 = calloc(n, 8), *f = calloc(n, 8);
+	struct contig_batch bt = { .count = (uint32_t)n };
+	int r = PASS;
+
+	if (!a || !ops || !f0 || !f)
+		return FAIL;
+	paint_pages(a, n, 0xc000);
+	frames(a, n, f0);
+	for (size_t i = 0; i < n; i++) {
+		ops[i].kind = CONTIG_OP_MOVE;
+		ops[i].pid_a = getpid();
+		ops[i].vaddr_a = (uintptr_t)(a + i * PG);
+		ops[i].pfn = CONTIG_PFN_ANY;
+	}
+	bt.ops = (uintptr_t)ops;
+	r |= want("ring batch", ring_batch(&ring, CONTIG_URING_MOVE, &bt), 0);
+	frames(a, n, f);
+	for (size_t i = 0; i < n; i++)
+		moved += !ops[i].result && f[i] && f[i] != f0[i] &&
+			 (ops[i].outcome & CONTIG_OUT_A_MOVED);
+	note("%zu of %zu moved (failed %u)", moved, n, bt.failed);
+	r |= want("moved = ops without error", (long long)moved,
+		  (long long)(n - bt.failed));
+	r |= want("most moved", moved >= n / 2, 1);
+	r |= want("pages changed", (long long)wrong_pages(a, n, 0xc000), 0);
+	munmap(a, n * PG);
+	free(ops);
+	free(f0);
+	free(f);
+	return r;
+}
+
+/*
+ * DEPTH batches of disjoint pairs in flight at once, on at most two
+ * workers: every pair swapped, every page intact.
+ */
+static int t_in_flight(void)
+{
+	size_t n = (size_t)BATCH * DEPTH, bad = 0;
+	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
+	struct contig_op *ops = calloc(n, sizeof(*ops));
+	uint64_t *fa = calloc(n, 8), *fb = calloc(n, 8), *f = calloc(n, 8);
+	struct contig_batch bt[DEPTH];
+	unsigned int workers[2] = { 2, 0 };
+	int r = PASS;
+
+	if (!a || !b || !ops || !fa || !fb || !f)
+		return FAIL;
+	r |= want("iowq max workers", io_uring_register_iowq_max_workers(&ring, workers), 0);
+	paint_pages(a, n, 0xd000);
+	paint_pages(b, n, 0xe000);
+	frames(a, n, fa);
+	frames(b, n, fb);
+	xchg_ops(ops, a, b, n);
+	for (int k = 0; k < DEPTH; k++) {
+		bt[k] = (struct contig_batch){ .count = BATCH,
+					       .ops = (uintptr_t)(ops + k * BATCH) };
+		sqe_cmd(io_uring_get_sqe(&ring), CONTIG_URING_EXCHANGE, &bt[k],
+			(uint64_t)k);
+	}
+	r |= want("submitted", io_uring_submit(&ring), DEPTH);
+	for (int k = 0; k < DEPTH; k++) {
+		uint64_t ud = 0;
+
+		r |= want("completion", reap(&ring, &ud), 0);
+		r |= want("its batch done", bt[ud % DEPTH].done, BATCH);
+	}
+	for (size_t i = 0; i < n; i++)
+		bad += ops[i].result != 0 && ops[i].result != -EAGAIN &&
+		       ops[i].result != -EBUSY;
+	r |= want("hard failures", (long long)bad, 0);
+	frames(a, n, f);
+	bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += !ops[i].result && f[i] != fb[i];
+	frames(b, n, f);
+	for (size_t i = 0; i < n; i++)
+		bad += !ops[i].result && f[i] != fa[i];
+	r |= want("done pairs not swapped", (long long)bad, 0);
+	r |= want("pages changed (a)", (long long)wrong_pages(a, n, 0xd000), 0);
+	r |= want("pages changed (b)", (long long)wrong_pages(b, n, 0xe000), 0);
+	munmap(a, n * PG);
+	munmap(b, n * PG);
+	free(ops);
+	free(fa);
+	free(fb);
+	free(f);
+	return r;
+}
+
+/* Malformed SQEs and batches get a clean error and change nothing. */
+static int t_bad_sqes(void)
+{
+	char *a = pages(2, MAP_PRIVATE);
+	struct contig_op op = { 0 };
+	struct contig_batch bt = { .count = 1, .ops = (uintptr_t)&op };
+	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 };
+	struct io_uring big;
+	struct io_uring_sqe *sqe;
+	uint64_t f0, f1;
+	int r = PASS;
+
+	if (!a)
+		return FAIL;
+	paint_pages(a, 2, 0xf000);
+	f0 = frame(a);
+	f1 = frame(a + PG);
+	xchg_ops(&op, a, a + PG, 1);
+
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, 0x1234, &bt, 1);
+	io_uring_submit(&ring);
+	r |= want("unknown cmd_op", reap(&ring, NULL), -ENOTTY);
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, CONTIG_IOC_EXCHANGE, &bt, 1);
+	io_uring_submit(&ring);
+	r |= want("an ioctl number as cmd_op", reap(&ring, NULL), -ENOTTY);
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, CONTIG_URING_EXCHANGE, &bt, 1);
+	((struct contig_uring_cmd *)sqe->cmd)->flags = 1;
+	io_uring_submit(&ring);
+	r |= want("flags", reap(&ring, NULL), -EINVAL);
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, CONTIG_URING_EXCHANGE, &bt, 1);
+	((struct contig_uring_cmd *)sqe->cmd)->reserved = 1;
+	io_uring_submit(&ring);
+	r |= want("reserved", reap(&ring, NULL), -EINVAL);
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, CONTIG_URING_EXCHANGE, (void *)16, 1);
+	io_uring_submit(&ring);
+	r |= want("batch pointer", reap(&ring, NULL), -EFAULT);
+	sqe = io_uring_get_sqe(&ring);
+	sqe_cmd(sqe, CONTIG_URING_EXCHANGE, (void *)0xffff800000000000ULL, 1);
+	io_uring_submit(&ring);
+	r |= want("kernel batch pointer", reap(&ring, NULL), -EFAULT);
+	bt.ops = 16;
+	r |= want("ops pointer", ring_batch(&ring, CONTIG_URING_EXCHANGE, &bt), -EFAULT);
+	bt.ops = (uintptr_t)&op;
+	bt.count = CONTIG_MAX_BATCH + 1;
+	r |= want("count", ring_batch(&ring, CONTIG_URING_EXCHANGE, &bt), -E2BIG);
+	bt.count = 1;
+	bt.flags = 1;
+	r |= want("batch flags", ring_batch(&ring, CONTIG_URING_EXCHANGE, &bt), -EINVAL);
+	bt.flags = 0;
+	r |= want("a MOVE batch of an EXCHANGE", ring_batch(&ring, CONTIG_URING_MOVE, &bt), 0);
+	r |= want("its op", op.result, -EINVAL);
+
+	/* 128-byte SQEs: the payload's 64 bytes past ours must be zero. */
+	if (io_uring_queue_init_params(4, &big, &p)) {
+		r |= want("SQE128 ring", 1, 0);
+	} else {
+		sqe = io_uring_get_sqe(&big);
+		sqe_cmd(sqe, CONTIG_URING_EXCHANGE, &bt, 1);
+		memset(sqe->cmd + sizeof(struct contig_uring_cmd), 0,
+		       80 - sizeof(struct contig_uring_cmd));
+		sqe->cmd[79] = 1;
+		io_uring_submit(&big);
+		r |= want("SQE128 tail", reap(&big, NULL), -EINVAL);
+		r |= want("SQE128 empty batch", (bt.count = 0,
+			  ring_batch(&big, CONTIG_URING_MOVE, &bt)), 0);
+		io_uring_queue_exit(&big);
+	}
+	r |= want("page a kept its frame", frame(a) == f0, 1);
+	r |= want("page b kept its frame", frame(a + PG) == f1, 1);
+	r |= want("pages changed", (long long)wrong_pages(a, 2, 0xf000), 0);
+	munmap(a, 2 * PG);
+	return r;
+}
+
+static int drop_caps(uint64_t drop)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(uint32_t)(drop >> (32 * i));
+		d[i].permitted &= ~(uint32_t)(drop >> (32 * i));
+	}
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* One exchange by the ring and by the ioctl: both results, or -errno. */
+static int both(struct contig_op op, int *by_ring, int *by_ioctl)
+{
+	struct contig_batch bt = { .count = 1, .ops = (uintptr_t)&op };
+	struct io_uring r;
+	int ret;
+
+	if (io_uring_queue_init(4, &r, 0))
+		return -EIO;
+	ret = ring_batch(&r, CONTIG_URING_EXCHANGE, &bt);
+	*by_ring = ret ? ret : op.result;
+	io_uring_queue_exit(&r);
+	op.result = 0;
+	bt.done = 0;
+	ret = ioctl_batch(CONTIG_IOC_EXCHANGE, &bt);
+	*by_ioctl = ret ? ret : op.result;
+	return 0;
+}
+
+/*
+ * The same rights as the ioctl: without CAP_SYS_ADMIN the batch is
+ * refused; without ptrace access another user's process is refused.
+ */
+static int t_eperm(void)
+{
+	int p[2], st = 0, ret;
+	pid_t target, pid;
+	char *base;
+
+	if (pipe(p))
+		return FAIL;
+	target = fork();
+	if (target == 0) {
+		char *m = pages(1, MAP_PRIVATE);
+
+		paint(m, 7);
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(3);
+		if (write(p[1], &m, sizeof(m)) != sizeof(m))
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	if (read(p[0], &base, sizeof(base)) != sizeof(base))
+		return FAIL;
+	pid = fork();
+	if (pid == 0) {
+		char *m = pages(2, MAP_PRIVATE);
+		struct contig_op op = { 0 };
+		int by_ring = 0, by_ioctl = 0, r = 0;
+
+		memset(m, 1, 2 * PG);
+		xchg_ops(&op, m, m + PG, 1);
+		op.pid_b = target;
+		op.vaddr_b = (uintptr_t)base;
+		if (drop_caps(1ULL << CAP_SYS_PTRACE))
+			_exit(2);
+		r |= both(op, &by_ring, &by_ioctl);
+		r |= want("other uid (ring)", by_ring, -EPERM);
+		r |= want("other uid (ioctl)", by_ioctl, -EPERM);
+		xchg_ops(&op, m, m + PG, 1);
+		r |= both(op, &by_ring, &by_ioctl);
+		r |= want("own process (ring)", by_ring, 0);
+		r |= want("own process (ioctl)", by_ioctl, 0);
+		if (drop_caps(1ULL << CAP_SYS_ADMIN))
+			_exit(2);
+		r |= both(op, &by_ring, &by_ioctl);
+		r |= want("no CAP_SYS_ADMIN (ring)", by_ring, -EPERM);
+		r |= want("no CAP_SYS_ADMIN (ioctl)", by_ioctl, -EPERM);
+		_exit(r);
+	}
+	waitpid(pid, &st, 0);
+	ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? PASS : FAIL;
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	return ret;
+}
+
+/* ---- bench ---------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * n pairs, BATCH per batch: one ioctl after another, then through the ring
+ * with DEPTH batches in flight on at most two workers.
+ */
+static int bench(size_t n)
+{
+	size_t nb = n / BATCH, next = 0, done = 0, failed = 0;
+	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
+	struct contig_op *ops = calloc(n, sizeof(*ops));
+	struct contig_batch *bt = calloc(nb, sizeof(*bt));
+	unsigned int workers[2] = { 2, 0 };
+	double t0, t_ioctl, t_ring;
+
+	if (!a || !b || !ops || !bt || !nb)
+		return 1;
+	n = nb * BATCH;
+	paint_pages(a, n, 0x1000);
+	paint_pages(b, n, 0x2000);
+	xchg_ops(ops, a, b, n);
+	t0 = now_s();
+	for (size_t k = 0; k < nb; k++) {
+		bt[k] = (struct contig_batch){ .count = BATCH,
+					       .ops = (uintptr_t)(ops + k * BATCH) };
+		if (ioctl_batch(CONTIG_IOC_EXCHANGE, &bt[k]))
+			return 1;
+		failed += bt[k].failed;
+	}
+	t_ioctl = now_s() - t0;
+	if (io_uring_register_iowq_max_workers(&ring, workers))
+		return 1;
+	t0 = now_s();
+	while (done < nb) {
+		while (next < nb && next - done < DEPTH) {
+			bt[next] = (struct contig_batch){
+				.count = BATCH,
+				.ops = (uintptr_t)(ops + next * BATCH) };
+			sqe_cmd(io_uring_get_sqe(&ring), CONTIG_URING_EXCHANGE,
+				&bt[next], next);
+			next++;
+		}
+		io_uring_submit(&ring);
+		if (reap(&ring, NULL))
+			return 1;
+		done++;
+	}
+	t_ring = now_s() - t0;
+	for (size_t k = 0; k < nb; k++)
+		failed += bt[k].failed;
+	printf("CONTIG-JSON: {\"pairs\":%zu,\"batch\":%d,\"depth\":%d,"
+	       "\"ioctl_s\":%.3f,\"uring_s\":%.3f,\"ratio\":%.2f,"
+	       "\"failed\":%zu,\"wrong_pages\":%zu}\n",
+	       n, BATCH, DEPTH, t_ioctl, t_ring, t_ioctl / t_ring, failed,
+	       wrong_pages(a, n, 0x1000) + wrong_pages(b, n, 0x2000));
+	return 0;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "info_cap_uring", t_info },
+	{ "probe_empty_batch", t_probe },
+	{ "exchange_same_results_as_ioctl", t_same_as_ioctl },
+	{ "move_to_any_frame", t_move },
+	{ "batches_in_flight", t_in_flight },
+	{ "bad_sqes", t_bad_sqes },
+	{ "eperm_like_ioctl", t_eperm },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static bool wanted(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	int failed = 0, n = 0, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dev = open(CONTIG_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror(CONTIG_DEVICE_PATH);
+		return 1;
+	}
+	ret = io_uring_queue_init(16, &ring, 0);
+	if (ret) {
+		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "bench"))
+		return bench(argc > 2 ? strtoul(argv[2], NULL, 10) : 4096);
+	for (size_t i = 0; i < NCASES; i++)
+		n += wanted(argc, argv, cases[i].name);
+	printf("1..%d\n", n);
+	n = 0;
+	for (size_t i = 0; i < NCASES; i++) {
+		if (!wanted(argc, argv, cases[i].name))
+			continue;
+		why[0] = 0;
+		ret = cases[i].fn();
+		n++;
+		if (ret == SKIP) {
+			printf("ok %d - %s # SKIP %s\n", n, cases[i].name, why);
+		} else {
+			printf("%sok %d - %s\n", ret ? "not " : "", n,
+			       cases[i].name);
+			failed += ret != PASS;
+		}
+	}
+	io_uring_queue_exit(&ring);
+	return failed ? 1 : 0;
+}
