@@ -7,7 +7,8 @@
  *   collapse  no kernel helper: process_madvise(MADV_COLLAPSE) per 2 MiB
  *             block, which gives 2 MiB contiguity (one huge page) only.
  *   kmod      the kernel helper /dev/contig: exact placement, batched
- *             MOVE/EXCHANGE ioctls with a result per op.
+ *             MOVE/EXCHANGE with a result per op, through io_uring
+ *             (several batches in flight) or, failing that, ioctls.
  *
  * The executor hands a backend batches of ops; the backend fills in each
  * op's result (0 or -errno). The batch call itself fails only when the
@@ -55,6 +56,12 @@ struct backend_info {
 	unsigned int caps; /* BACKEND_CAP_* */
 	unsigned int abi_version; /* kmod: the module's ABI; else 0 */
 	unsigned int max_batch; /* most ops per apply() call */
+	/* kmod: how batches reach the module, "io_uring" or "ioctl"; else "" */
+	char submission[16];
+	/* kmod over io_uring: batches in flight at most; else 1 */
+	unsigned int depth;
+	/* kmod over ioctls: why not io_uring (lives as long as the backend) */
+	const char *submission_why;
 };
 
 struct backend;
@@ -73,6 +80,17 @@ struct backend_ops {
 	/* The frame map to plan against (BACKEND_CAP_PLACE only). */
 	int (*frame_map)(struct backend *b, const struct frame_map **out);
 	void (*destroy)(struct backend *b);
+	/*
+	 * Optional. The share of one CPU the caller's work may use, in
+	 * percent: a backend that works on several CPUs at once uses at most
+	 * ceil(percent / 100 * online CPUs) of them.
+	 */
+	void (*set_cpu_share)(struct backend *b, unsigned int percent);
+	/*
+	 * Optional. Nanoseconds of work the backend had done by threads other
+	 * than the caller's (the kernel's io_uring workers), in total.
+	 */
+	uint64_t (*async_ns)(struct backend *b);
 };
 
 struct backend {
@@ -103,6 +121,18 @@ static inline int backend_read_pfns(struct backend *b, pid_t pid,
 				    uint64_t *pfn)
 {
 	return b->ops->read_pfns(b, pid, start_vpn, nr, pfn);
+}
+
+static inline void backend_set_cpu_share(struct backend *b,
+					 unsigned int percent)
+{
+	if (b->ops->set_cpu_share)
+		b->ops->set_cpu_share(b, percent);
+}
+
+static inline uint64_t backend_async_ns(struct backend *b)
+{
+	return b->ops->async_ns ? b->ops->async_ns(b) : 0;
 }
 
 void backend_destroy(struct backend *b);
