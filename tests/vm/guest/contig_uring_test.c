@@ -129,6 +129,77 @@ static int t_probe(void)
 }
 
 /*
+ * n pairs of pages of our own, a[i] <-> b[i], patterned, their frames
+ * read, and an exchange op for each (room for extra ops after them).
+ */
+struct pairs {
+	size_t n;
+	char *a, *b;
+	uint64_t *fa, *fb, *f; /* frames before; scratch */
+	struct contig_op *ops;
+};
+
+static void pairs_free(struct pairs *p)
+{
+	if (p->a)
+		munmap(p->a, p->n * PG);
+	if (p->b)
+		munmap(p->b, p->n * PG);
+	free(p->fa);
+	free(p->fb);
+	free(p->f);
+	free(p->ops);
+}
+
+static int pairs_init(struct pairs *p, size_t n, size_t extra)
+{
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->a = pages(n, MAP_PRIVATE);
+	p->b = pages(n, MAP_PRIVATE);
+	p->fa = calloc(n, 8);
+	p->fb = calloc(n, 8);
+	p->f = calloc(n, 8);
+	p->ops = calloc(n + extra, sizeof(*p->ops));
+	if (!p->a || !p->b || !p->fa || !p->fb || !p->f || !p->ops) {
+		pairs_free(p);
+		return -ENOMEM;
+	}
+	paint_pages(p->a, n, 0xa0000);
+	paint_pages(p->b, n, 0xb0000);
+	frames(p->a, n, p->fa);
+	frames(p->b, n, p->fb);
+	xchg_ops(p->ops, p->a, p->b, n);
+	return 0;
+}
+
+/*
+ * Pages not where they should be: swapped (each in the other's old
+ * frame; only the pairs whose op succeeded when done_only) or back home.
+ */
+static size_t pairs_misplaced(struct pairs *p, bool swapped, bool done_only)
+{
+	size_t bad = 0;
+
+	frames(p->a, p->n, p->f);
+	for (size_t i = 0; i < p->n; i++)
+		bad += (!done_only || !p->ops[i].result) &&
+		       p->f[i] != (swapped ? p->fb[i] : p->fa[i]);
+	frames(p->b, p->n, p->f);
+	for (size_t i = 0; i < p->n; i++)
+		bad += (!done_only || !p->ops[i].result) &&
+		       p->f[i] != (swapped ? p->fa[i] : p->fb[i]);
+	return bad;
+}
+
+/* Pages whose contents are not their pattern. */
+static size_t pairs_wrong(const struct pairs *p)
+{
+	return wrong_pages(p->a, p->n, 0xa0000) +
+	       wrong_pages(p->b, p->n, 0xb0000);
+}
+
+/*
  * A batch of exchanges mixed with ops that fail, through the ring: the
  * frames swap, contents stay; the same batch through the ioctl swaps
  * them back and gives every op the same result and outcome.
@@ -136,22 +207,16 @@ static int t_probe(void)
 static int t_same_as_ioctl(void)
 {
 	size_t n = BATCH, m = n + 4, bad_res = 0, bad_out = 0;
-	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
 	char *hole = pages(1, MAP_PRIVATE);
-	struct contig_op *ops = calloc(m, sizeof(*ops));
-	struct contig_op *first = calloc(m, sizeof(*ops));
-	uint64_t *fa = calloc(n, 8), *fb = calloc(n, 8), *f = calloc(n, 8);
+	struct contig_op *first = calloc(m, sizeof(*first)), *ops;
 	struct contig_batch bt = { .count = (uint32_t)m };
+	struct pairs p;
 	int r = PASS;
 
-	if (!a || !b || !hole || !ops || !first || !fa || !fb || !f)
+	if (!hole || !first || pairs_init(&p, n, m - n))
 		return FAIL;
 	munmap(hole, PG);
-	paint_pages(a, n, 0xa000);
-	paint_pages(b, n, 0xb000);
-	frames(a, n, fa);
-	frames(b, n, fb);
-	xchg_ops(ops, a, b, n);
+	ops = p.ops;
 	/* -EFAULT, -ESRCH, -EINVAL (unused field), -EINVAL (kind) */
 	ops[n] = ops[0];
 	ops[n].vaddr_b = (uintptr_t)hole;
@@ -165,15 +230,9 @@ static int t_same_as_ioctl(void)
 	r |= want("ring batch", ring_batch(&ring, CONTIG_URING_EXCHANGE, &bt), 0);
 	r |= want("done", bt.done, (long long)m);
 	memcpy(first, ops, m * sizeof(*ops));
-	frames(a, n, f);
-	for (size_t i = 0; i < n; i++)
-		bad_res += f[i] != fb[i];
-	frames(b, n, f);
-	for (size_t i = 0; i < n; i++)
-		bad_res += f[i] != fa[i];
-	r |= want("pages not in the other's frame after the ring", (long long)bad_res, 0);
-	r |= want("pages changed (a)", (long long)wrong_pages(a, n, 0xa000), 0);
-	r |= want("pages changed (b)", (long long)wrong_pages(b, n, 0xb000), 0);
+	r |= want("pages not in the other's frame after the ring",
+		  (long long)pairs_misplaced(&p, true, false), 0);
+	r |= want("pages changed", (long long)pairs_wrong(&p), 0);
 	r |= want("bad address", first[n].result, -EFAULT);
 	r |= want("no such pid", first[n + 1].result, -ESRCH);
 	r |= want("unused field", first[n + 2].result, -EINVAL);
@@ -183,65 +242,48 @@ static int t_same_as_ioctl(void)
 	bt.count = (uint32_t)m;
 	bt.ops = (uintptr_t)ops;
 	r |= want("ioctl batch", ioctl_batch(CONTIG_IOC_EXCHANGE, &bt), 0);
-	bad_res = 0;
 	for (size_t i = 0; i < m; i++) {
 		bad_res += ops[i].result != first[i].result;
 		bad_out += ops[i].outcome != first[i].outcome;
 	}
 	r |= want("ops whose result differs from the ring's", (long long)bad_res, 0);
 	r |= want("ops whose outcome differs from the ring's", (long long)bad_out, 0);
-	frames(a, n, f);
-	bad_res = 0;
-	for (size_t i = 0; i < n; i++)
-		bad_res += f[i] != fa[i];
-	r |= want("pages not back after the ioctl", (long long)bad_res, 0);
-	r |= want("pages changed (a, back)", (long long)wrong_pages(a, n, 0xa000), 0);
-	r |= want("pages changed (b, back)", (long long)wrong_pages(b, n, 0xb000), 0);
-	munmap(a, n * PG);
-	munmap(b, n * PG);
-	free(ops);
+	r |= want("pages not back after the ioctl",
+		  (long long)pairs_misplaced(&p, false, false), 0);
+	r |= want("pages changed (back)", (long long)pairs_wrong(&p), 0);
+	pairs_free(&p);
 	free(first);
-	free(fa);
-	free(fb);
-	free(f);
 	return r;
 }
 
-/* MOVE into any free frame, through the ring. */
+/* MOVE into any free frame, through the ring (the a side of pairs). */
 static int t_move(void)
 {
 	size_t n = BATCH, moved = 0;
-	char *a = pages(n, MAP_PRIVATE);
-	struct contig_op *ops = calloc(n, sizeof(*ops));
-	uint64_t *f0 = calloc(n, 8), *f = calloc(n, 8);
 	struct contig_batch bt = { .count = (uint32_t)n };
+	struct pairs p;
 	int r = PASS;
 
-	if (!a || !ops || !f0 || !f)
+	if (pairs_init(&p, n, 0))
 		return FAIL;
-	paint_pages(a, n, 0xc000);
-	frames(a, n, f0);
 	for (size_t i = 0; i < n; i++) {
-		ops[i].kind = CONTIG_OP_MOVE;
-		ops[i].pid_a = getpid();
-		ops[i].vaddr_a = (uintptr_t)(a + i * PG);
-		ops[i].pfn = CONTIG_PFN_ANY;
+		p.ops[i].pid_b = 0;
+		p.ops[i].vaddr_b = 0;
+		p.ops[i].kind = CONTIG_OP_MOVE;
+		p.ops[i].pfn = CONTIG_PFN_ANY;
 	}
-	bt.ops = (uintptr_t)ops;
+	bt.ops = (uintptr_t)p.ops;
 	r |= want("ring batch", ring_batch(&ring, CONTIG_URING_MOVE, &bt), 0);
-	frames(a, n, f);
+	frames(p.a, n, p.f);
 	for (size_t i = 0; i < n; i++)
-		moved += !ops[i].result && f[i] && f[i] != f0[i] &&
-			 (ops[i].outcome & CONTIG_OUT_A_MOVED);
+		moved += !p.ops[i].result && p.f[i] && p.f[i] != p.fa[i] &&
+			 (p.ops[i].outcome & CONTIG_OUT_A_MOVED);
 	note("%zu of %zu moved (failed %u)", moved, n, bt.failed);
 	r |= want("moved = ops without error", (long long)moved,
 		  (long long)(n - bt.failed));
 	r |= want("most moved", moved >= n / 2, 1);
-	r |= want("pages changed", (long long)wrong_pages(a, n, 0xc000), 0);
-	munmap(a, n * PG);
-	free(ops);
-	free(f0);
-	free(f);
+	r |= want("pages changed", (long long)pairs_wrong(&p), 0);
+	pairs_free(&p);
 	return r;
 }
 
@@ -252,24 +294,17 @@ static int t_move(void)
 static int t_in_flight(void)
 {
 	size_t n = (size_t)BATCH * DEPTH, bad = 0;
-	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
-	struct contig_op *ops = calloc(n, sizeof(*ops));
-	uint64_t *fa = calloc(n, 8), *fb = calloc(n, 8), *f = calloc(n, 8);
 	struct contig_batch bt[DEPTH];
 	unsigned int workers[2] = { 2, 0 };
+	struct pairs p;
 	int r = PASS;
 
-	if (!a || !b || !ops || !fa || !fb || !f)
+	if (pairs_init(&p, n, 0))
 		return FAIL;
 	r |= want("iowq max workers", io_uring_register_iowq_max_workers(&ring, workers), 0);
-	paint_pages(a, n, 0xd000);
-	paint_pages(b, n, 0xe000);
-	frames(a, n, fa);
-	frames(b, n, fb);
-	xchg_ops(ops, a, b, n);
 	for (int k = 0; k < DEPTH; k++) {
 		bt[k] = (struct contig_batch){ .count = BATCH,
-					       .ops = (uintptr_t)(ops + k * BATCH) };
+					       .ops = (uintptr_t)(p.ops + k * BATCH) };
 		sqe_cmd(io_uring_get_sqe(&ring), CONTIG_URING_EXCHANGE, &bt[k],
 			(uint64_t)k);
 	}
@@ -281,25 +316,13 @@ static int t_in_flight(void)
 		r |= want("its batch done", bt[ud % DEPTH].done, BATCH);
 	}
 	for (size_t i = 0; i < n; i++)
-		bad += ops[i].result != 0 && ops[i].result != -EAGAIN &&
-		       ops[i].result != -EBUSY;
+		bad += p.ops[i].result != 0 && p.ops[i].result != -EAGAIN &&
+		       p.ops[i].result != -EBUSY;
 	r |= want("hard failures", (long long)bad, 0);
-	frames(a, n, f);
-	bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad += !ops[i].result && f[i] != fb[i];
-	frames(b, n, f);
-	for (size_t i = 0; i < n; i++)
-		bad += !ops[i].result && f[i] != fa[i];
-	r |= want("done pairs not swapped", (long long)bad, 0);
-	r |= want("pages changed (a)", (long long)wrong_pages(a, n, 0xd000), 0);
-	r |= want("pages changed (b)", (long long)wrong_pages(b, n, 0xe000), 0);
-	munmap(a, n * PG);
-	munmap(b, n * PG);
-	free(ops);
-	free(fa);
-	free(fb);
-	free(f);
+	r |= want("done pairs not swapped",
+		  (long long)pairs_misplaced(&p, true, true), 0);
+	r |= want("pages changed", (long long)pairs_wrong(&p), 0);
+	pairs_free(&p);
 	return r;
 }
 
@@ -493,22 +516,17 @@ static double now_s(void)
 static int bench(size_t n)
 {
 	size_t nb = n / BATCH, next = 0, done = 0, failed = 0;
-	char *a = pages(n, MAP_PRIVATE), *b = pages(n, MAP_PRIVATE);
-	struct contig_op *ops = calloc(n, sizeof(*ops));
-	struct contig_batch *bt = calloc(nb, sizeof(*bt));
+	struct contig_batch *bt = calloc(nb ? nb : 1, sizeof(*bt));
 	unsigned int workers[2] = { 2, 0 };
 	double t0, t_ioctl, t_ring;
+	struct pairs p;
 
-	if (!a || !b || !ops || !bt || !nb)
+	if (!bt || !nb || pairs_init(&p, nb * BATCH, 0))
 		return 1;
-	n = nb * BATCH;
-	paint_pages(a, n, 0x1000);
-	paint_pages(b, n, 0x2000);
-	xchg_ops(ops, a, b, n);
 	t0 = now_s();
 	for (size_t k = 0; k < nb; k++) {
 		bt[k] = (struct contig_batch){ .count = BATCH,
-					       .ops = (uintptr_t)(ops + k * BATCH) };
+					       .ops = (uintptr_t)(p.ops + k * BATCH) };
 		if (ioctl_batch(CONTIG_IOC_EXCHANGE, &bt[k]))
 			return 1;
 		failed += bt[k].failed;
@@ -521,7 +539,7 @@ static int bench(size_t n)
 		while (next < nb && next - done < DEPTH) {
 			bt[next] = (struct contig_batch){
 				.count = BATCH,
-				.ops = (uintptr_t)(ops + next * BATCH) };
+				.ops = (uintptr_t)(p.ops + next * BATCH) };
 			sqe_cmd(io_uring_get_sqe(&ring), CONTIG_URING_EXCHANGE,
 				&bt[next], next);
 			next++;
@@ -534,11 +552,14 @@ static int bench(size_t n)
 	t_ring = now_s() - t0;
 	for (size_t k = 0; k < nb; k++)
 		failed += bt[k].failed;
+	/* Exchanged twice: every page back home. */
 	printf("CONTIG-JSON: {\"pairs\":%zu,\"batch\":%d,\"depth\":%d,"
 	       "\"ioctl_s\":%.3f,\"uring_s\":%.3f,\"ratio\":%.2f,"
-	       "\"failed\":%zu,\"wrong_pages\":%zu}\n",
-	       n, BATCH, DEPTH, t_ioctl, t_ring, t_ioctl / t_ring, failed,
-	       wrong_pages(a, n, 0x1000) + wrong_pages(b, n, 0x2000));
+	       "\"failed\":%zu,\"misplaced\":%zu,\"wrong_pages\":%zu}\n",
+	       p.n, BATCH, DEPTH, t_ioctl, t_ring, t_ioctl / t_ring, failed,
+	       pairs_misplaced(&p, false, false), pairs_wrong(&p));
+	pairs_free(&p);
+	free(bt);
 	return 0;
 }
 
