@@ -45,6 +45,11 @@ static struct backend_kmod *to_kmod(struct backend *b)
 	return (struct backend_kmod *)b;
 }
 
+static int kmod_uring_usable(const struct backend_kmod *bk)
+{
+	return bk->ur && !kmod_uring_broken(bk->ur);
+}
+
 static int kmod_info(struct backend *b, struct backend_info *out)
 {
 	struct backend_kmod *bk = to_kmod(b);
@@ -55,9 +60,10 @@ static int kmod_info(struct backend *b, struct backend_info *out)
 	out->abi_version = bk->info.abi_version;
 	out->max_batch = bk->info.max_batch;
 	snprintf(out->submission, sizeof(out->submission), "%s",
-		 bk->ur ? "io_uring" : "ioctl");
-	out->depth = bk->ur ? kmod_uring_depth(bk->ur) : 1;
-	out->submission_why = bk->ur ? NULL : bk->ur_why;
+		 kmod_uring_usable(bk) ? "io_uring" : "ioctl");
+	out->depth = kmod_uring_usable(bk) ? kmod_uring_depth(bk->ur) : 1;
+	out->submission_why = kmod_uring_usable(bk) ? NULL :
+			      bk->ur ? "io_uring broke" : bk->ur_why;
 	return 0;
 }
 
@@ -126,7 +132,7 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	size_t i, n;
 	int err;
 
-	if (bk->ur)
+	if (kmod_uring_usable(bk))
 		return kmod_uring_apply(bk->ur, pid, ops, nr,
 					bk->info.max_batch, kmod_pfns_of, b);
 

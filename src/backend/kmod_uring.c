@@ -37,6 +37,7 @@ struct kmod_uring {
 	int dev;
 	_Atomic unsigned int depth;
 	_Atomic uint64_t busy_ns;
+	int broken; /* an SQE is stuck in the ring: no more use of it */
 };
 
 struct kbatch {
@@ -89,6 +90,11 @@ void kmod_uring_set_depth(struct kmod_uring *u, unsigned int depth)
 unsigned int kmod_uring_depth(const struct kmod_uring *u)
 {
 	return atomic_load(&u->depth);
+}
+
+int kmod_uring_broken(const struct kmod_uring *u)
+{
+	return u->broken;
 }
 
 uint64_t kmod_uring_busy_ns(const struct kmod_uring *u)
@@ -259,28 +265,61 @@ static size_t cut(pid_t pid, struct backend_op *ops, size_t nr,
 	return nb;
 }
 
-/* The CQE's batch in flight; by the ioctl when the ring will not take it. */
-static int submit(struct kmod_uring *u, struct kbatch *bs, size_t i)
+/* Has a batch other than i an SQE in flight? */
+static int others_in_flight(const struct kbatch *bs, size_t nb, size_t i)
+{
+	for (size_t j = 0; j < nb; j++)
+		if (j != i && bs[j].state == 1)
+			return 1;
+	return 0;
+}
+
+/*
+ * Batch i in flight; by the ioctl when the ring has no free SQE.  Once an
+ * SQE is in the ring it is never run another way: a full completion queue
+ * (-EBUSY) or a short allocation (-EAGAIN) are waited out, anything else
+ * breaks the ring for good (-errno, and the caller stops using it).
+ */
+static int submit(struct kmod_uring *u, struct kbatch *bs, size_t nb,
+		  size_t i)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	struct timespec ms = { 0, 1000000 };
 	struct kbatch *kb = &bs[i];
 	unsigned long cmd;
+	int ret, tries = 0;
 
 	kb->b.count = (__u32)kb->nr;
 	kb->b.ops = (__u64)(uintptr_t)kb->k;
-	if (sqe) {
-		prep(sqe, u->dev, kb->cmd_op, &kb->b, i);
-		kb->t0 = mono_ns();
-		kb->state = 1;
-		if (io_uring_submit(&u->ring) == 1)
-			return 0;
-		kb->state = 0;
+	if (!sqe) {
+		cmd = kb->cmd_op == CONTIG_URING_EXCHANGE ?
+			      CONTIG_IOC_EXCHANGE :
+			      CONTIG_IOC_MOVE;
+		kb->res = ioctl(u->dev, cmd, &kb->b) < 0 ? -errno : 0;
+		kb->state = 2;
+		return 0;
 	}
-	cmd = kb->cmd_op == CONTIG_URING_EXCHANGE ? CONTIG_IOC_EXCHANGE :
-						    CONTIG_IOC_MOVE;
-	kb->res = ioctl(u->dev, cmd, &kb->b) < 0 ? -errno : 0;
-	kb->state = 2;
-	return 0;
+	prep(sqe, u->dev, kb->cmd_op, &kb->b, i);
+	kb->t0 = mono_ns();
+	kb->state = 1;
+	for (;;) {
+		ret = io_uring_submit(&u->ring);
+		if (ret > 0)
+			return 0;
+		if (ret == -EINTR)
+			continue;
+		if ((ret != -EAGAIN && ret != -EBUSY) || ++tries > 1000)
+			break;
+		if (others_in_flight(bs, nb, i)) {
+			ret = reap(u, bs, nb);
+			if (ret)
+				break;
+		} else {
+			nanosleep(&ms, NULL);
+		}
+	}
+	u->broken = 1;
+	return ret ? ret : -EIO;
 }
 
 /* Must batch i wait for a batch in flight? */
@@ -321,13 +360,16 @@ int kmod_uring_apply(struct kmod_uring *u, pid_t pid, struct backend_op *ops,
 				break;
 		}
 		if (!err)
-			err = submit(u, bs, i);
+			err = submit(u, bs, nb, i);
 	}
 	/* Nothing is freed while the kernel may still write the ops. */
 	for (i = 0; i < nb; i++) {
 		while (bs[i].state == 1) {
-			if (reap(u, bs, nb))
-				return -EIO; /* the ring broke: leak */
+			if (reap(u, bs, nb)) {
+				/* The kernel may still write them: leak. */
+				u->broken = 1;
+				return -EIO;
+			}
 		}
 	}
 	for (i = 0; !err && i < nb; i++) {

@@ -36,6 +36,12 @@ void kmod_uring_close(struct kmod_uring *u);
 void kmod_uring_set_depth(struct kmod_uring *u, unsigned int depth);
 unsigned int kmod_uring_depth(const struct kmod_uring *u);
 
+/*
+ * Did the ring break (a request could be neither submitted nor reaped)?
+ * Then it is no longer used: the backend goes on with the ioctls.
+ */
+int kmod_uring_broken(const struct kmod_uring *u);
+
 /* Nanoseconds the kernel's workers have run batches, in total. */
 uint64_t kmod_uring_busy_ns(const struct kmod_uring *u);
 

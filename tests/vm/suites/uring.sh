@@ -11,7 +11,7 @@ fail() { echo "uring: FAIL: $*"; exit 1; }
 [ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"
 dmesg | grep 'contig:' | sed 's/^/uring: dmesg: /'
 contig_uring_test || fail "contig_uring_test exited with status $?"
-contig_uring_test bench "${CONTIG_URING_PAIRS:-2048}" | sed 's/^/uring: /' ||
+contig_uring_test bench "${CONTIG_URING_PAIRS:-8192}" | sed 's/^/uring: /' ||
 	fail "contig_uring_test bench"
 rmmod contig || fail "rmmod contig"
 insmod /contig.ko symbols=0 || fail "insmod /contig.ko symbols=0"
