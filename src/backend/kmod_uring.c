@@ -141,7 +141,12 @@ int kmod_uring_open(int dev, unsigned int depth, struct kmod_uring **out)
 		return err;
 	}
 	kmod_uring_set_depth(u, depth);
-	/* The probe: an empty batch, which the module completes with 0. */
+	/*
+	 * The probe: an empty batch, which the module completes with 0 and
+	 * done = 0 written back (a file that takes any command and does
+	 * nothing, as /dev/null does on newer kernels, writes nothing).
+	 */
+	empty.done = UINT32_MAX;
 	sqe = io_uring_get_sqe(&u->ring);
 	prep(sqe, dev, CONTIG_URING_MOVE, &empty, 0);
 	err = io_uring_submit(&u->ring);
@@ -151,6 +156,8 @@ int kmod_uring_open(int dev, unsigned int depth, struct kmod_uring **out)
 		err = -EIO;
 	if (!err)
 		err = probe.res;
+	if (!err && empty.done)
+		err = -EPROTO;
 	if (err) {
 		kmod_uring_close(u);
 		return err;

@@ -27,7 +27,8 @@ typedef int (*kmod_pfn_reader)(void *arg, pid_t pid, uint64_t vpn, uint64_t nr,
 
 /*
  * A ring on the open /dev/contig dev, probed with an empty batch. 0 and
- * *out, -EOPNOTSUPP (a module without io_uring commands), -errno.
+ * *out, -EOPNOTSUPP (a module without io_uring commands), -EPROTO (the
+ * file completed the probe without writing the batch back), -errno.
  */
 int kmod_uring_open(int dev, unsigned int depth, struct kmod_uring **out);
 void kmod_uring_close(struct kmod_uring *u);
