@@ -70,6 +70,8 @@ static void prep(struct io_uring_sqe *sqe, int dev, uint32_t cmd_op,
 	sqe->cmd_op = cmd_op;
 	memcpy(sqe->cmd, &c, sizeof(c));
 	io_uring_sqe_set_data64(sqe, user_data);
+	/* A batch always blocks: straight to an async worker. */
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 }
 
 void kmod_uring_set_depth(struct kmod_uring *u, unsigned int depth)

@@ -316,7 +316,8 @@ static int t_move(void)
 
 /*
  * DEPTH batches of disjoint pairs in flight at once, on at most two
- * workers: every pair swapped, every page intact.
+ * workers, half of them IOSQE_ASYNC: every pair swapped, every page
+ * intact.
  */
 static int t_in_flight(void)
 {
@@ -332,8 +333,12 @@ static int t_in_flight(void)
 	for (int k = 0; k < DEPTH; k++) {
 		bt[k] = (struct contig_batch){ .count = BATCH,
 					       .ops = (uintptr_t)(p.ops + k * BATCH) };
-		sqe_cmd(io_uring_get_sqe(&ring), CONTIG_URING_EXCHANGE, &bt[k],
-			(uint64_t)k);
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		sqe_cmd(sqe, CONTIG_URING_EXCHANGE, &bt[k], (uint64_t)k);
+		/* Half straight to a worker, as contigd sends them. */
+		if (k % 2)
+			io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	}
 	r |= want("submitted", io_uring_submit(&ring), DEPTH);
 	for (int k = 0; k < DEPTH; k++) {
