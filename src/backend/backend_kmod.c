@@ -273,8 +273,9 @@ static const struct backend_ops kmod_ops = {
 };
 
 /*
- * io_uring when the module offers it and CONTIG_SUBMISSION is not "ioctl";
- * one batch in flight until set_cpu_share() says more.
+ * io_uring when the module offers it with the in-place exchange (all its
+ * kernel functions found) and CONTIG_SUBMISSION is not "ioctl"; one batch
+ * in flight until set_cpu_share() says more.
  */
 static void kmod_choose_submission(struct backend_kmod *bk)
 {
@@ -289,6 +290,16 @@ static void kmod_choose_submission(struct backend_kmod *bk)
 	if (!(bk->info.caps & CONTIG_CAP_URING)) {
 		snprintf(bk->ur_why, sizeof(bk->ur_why),
 			 "the module has no io_uring commands");
+		return;
+	}
+	/*
+	 * Without the kernel's unexported functions the module drains only
+	 * its own CPU's LRU caches, and the workers' CPUs keep the pages they
+	 * moved there: claims from the other CPUs would fail (contig(4)).
+	 */
+	if (!(bk->info.caps & CONTIG_CAP_EXCHANGE_INPLACE)) {
+		snprintf(bk->ur_why, sizeof(bk->ur_why),
+			 "migration only: the module cannot drain other CPUs' LRU caches");
 		return;
 	}
 	err = kmod_uring_open(bk->dev, 1, &bk->ur);

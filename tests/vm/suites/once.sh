@@ -9,7 +9,7 @@
 # in-place exchange through io_uring (contigd's choice: its log must say
 # "submission io_uring"), the same through ioctls (CONTIG_SUBMISSION=ioctl),
 # the wall times of the two compared in the same boot, then with the module
-# reloaded with symbols=0 (migration only).
+# reloaded with symbols=0 (migration only, where contigd uses the ioctls).
 # Prints the figures, the time per page and one line per round for the
 # host:
 #   CONTIG-JSON: {"kernel":...,"mode":"inplace|inplace_ioctl|migrate",
@@ -156,8 +156,9 @@ round() { # mode [auto|ioctl]
 	*'target reached'*) ;;
 	*) fail "contigd did not report the target reached: $cd_ops" ;;
 	esac
+	# io_uring only with the in-place exchange (contigd(8))
 	want=io_uring
-	[ "$submit" = ioctl ] && want=ioctl
+	[ "$submit" = ioctl ] || [ "$mode" = migrate ] && want=ioctl
 	[ "$submission" = "$want" ] ||
 		fail "contigd submitted by '$submission', not $want"
 	last_ms=$((ns / 1000000))
