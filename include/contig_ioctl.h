@@ -40,6 +40,8 @@
 #define CONTIG_CAP_PIDFD (1ULL << 5)
 /* CONTIG_IOC_SAMPLE works: accessed bits sampled, kept for reclaim. */
 #define CONTIG_CAP_SAMPLE (1ULL << 6)
+/* Batches can be submitted through io_uring (struct contig_uring_cmd). */
+#define CONTIG_CAP_URING (1ULL << 7)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -163,5 +165,28 @@ struct contig_sample {
 };
 
 #define CONTIG_IOC_SAMPLE _IOWR(CONTIG_IOC_MAGIC, 4, struct contig_sample)
+
+/*
+ * io_uring submission (CONTIG_CAP_URING): an IORING_OP_URING_CMD SQE on an
+ * open /dev/contig, cmd_op CONTIG_URING_MOVE or CONTIG_URING_EXCHANGE, its
+ * command payload (the SQE's cmd[]: 16 bytes, 80 on an IORING_SETUP_SQE128
+ * ring) a struct contig_uring_cmd, the rest of an 80-byte payload zero.
+ * The batch it points to is run as by CONTIG_IOC_MOVE/CONTIG_IOC_EXCHANGE,
+ * by the same code with the same permission checks, on one of io_uring's
+ * async workers: the CQE's res is what the ioctl would return (0 or
+ * -errno), the batch's done/failed and every op's result/outcome are
+ * written back as the ioctl writes them.  An unknown cmd_op gets -ENOTTY,
+ * non-zero flags or reserved bytes -EINVAL, a bad pointer -EFAULT.  A batch
+ * of count 0 does nothing and completes with 0: a probe.
+ */
+struct contig_uring_cmd {
+	__u64 batch; /* user pointer to struct contig_batch */
+	__u32 flags; /* zero */
+	__u32 reserved; /* zero */
+};
+
+#define CONTIG_URING_MOVE _IOWR(CONTIG_IOC_MAGIC, 0x42, struct contig_uring_cmd)
+#define CONTIG_URING_EXCHANGE \
+	_IOWR(CONTIG_IOC_MAGIC, 0x43, struct contig_uring_cmd)
 
 #endif /* CONTIG_IOCTL_H */

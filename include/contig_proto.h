@@ -187,6 +187,9 @@ struct contig_rep_status {
 	__u64 bytes_contiguous;
 	char heat_source[CONTIG_NAME_LEN]; /* "young", "proc", "fault"... */
 	char tlb[96]; /* the TLB-miss source: "none (no hardware PMU)"... */
+	char submission[CONTIG_NAME_LEN]; /* kmod: "io_uring", "ioctl"; else "" */
+	__u32 depth; /* kmod over io_uring: batches in flight at most */
+	__u32 reserved0;
 };
 
 /* struct contig_show_vma.state */

@@ -24,6 +24,11 @@
 #define CONTIG_HAVE_PAGEVEC (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
 /* 6.12: remove_migration_ptes() takes RMP_* flags, was bool locked. */
 #define CONTIG_RMP_FLAGS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+/*
+ * 6.7: struct io_uring_cmd carries the SQE (io_uring_sqe_cmd(), in
+ * <linux/io_uring/cmd.h>), was the payload itself in ->cmd.
+ */
+#define CONTIG_URING_SQE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
 
 struct zone;
 
@@ -101,6 +106,14 @@ void contig_claim_batch_end(struct contig_claims *c);
 /* contig_move.c */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
 		bool home, u32 *outcome);
+
+/* contig_main.c */
+long contig_run_batch(unsigned int cmd, void __user *arg);
+
+/* contig_uring.c */
+struct io_uring_cmd;
+bool contig_uring_available(void);
+int contig_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 /* contig_sample.c */
 bool contig_sample_available(void);

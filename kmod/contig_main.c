@@ -40,6 +40,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_PIDFD;
 	if (contig_sample_available())
 		caps |= CONTIG_CAP_SAMPLE;
+	if (contig_uring_available())
+		caps |= CONTIG_CAP_URING;
 	return caps;
 }
 
@@ -352,7 +354,11 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 	return ret;
 }
 
-static long contig_ioctl_batch(unsigned int cmd, void __user *arg)
+/*
+ * A MOVE or EXCHANGE batch, from the ioctl or from io_uring (contig_uring.c):
+ * the one place where the caller's rights are checked.
+ */
+long contig_run_batch(unsigned int cmd, void __user *arg)
 {
 	struct contig_batch __user *ubatch = arg;
 	struct contig_claims claims;
@@ -417,7 +423,7 @@ static long contig_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 	case CONTIG_IOC_MOVE:
 	case CONTIG_IOC_EXCHANGE:
-		return contig_ioctl_batch(cmd, uarg);
+		return contig_run_batch(cmd, uarg);
 	case CONTIG_IOC_SAMPLE:
 		return contig_ioctl_sample(uarg);
 	}
@@ -428,6 +434,7 @@ static const struct file_operations contig_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = contig_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = contig_uring_cmd,
 	.llseek = noop_llseek,
 };
 

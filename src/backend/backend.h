@@ -7,7 +7,8 @@
  *   collapse  no kernel helper: process_madvise(MADV_COLLAPSE) per 2 MiB
  *             block, which gives 2 MiB contiguity (one huge page) only.
  *   kmod      the kernel helper /dev/contig: exact placement, batched
- *             MOVE/EXCHANGE ioctls with a result per op.
+ *             MOVE/EXCHANGE with a result per op, through io_uring
+ *             (several batches in flight) or, failing that, ioctls.
  *
  * The executor hands a backend batches of ops; the backend fills in each
  * op's result (0 or -errno). The batch call itself fails only when the
@@ -55,6 +56,12 @@ struct backend_info {
 	unsigned int caps; /* BACKEND_CAP_* */
 	unsigned int abi_version; /* kmod: the module's ABI; else 0 */
 	unsigned int max_batch; /* most ops per apply() call */
+	/* kmod: how batches reach the module, "io_uring" or "ioctl"; else "" */
+	char submission[16];
+	/* kmod over io_uring: batches in flight at most; else 1 */
+	unsigned int depth;
+	/* kmod over ioctls: why not io_uring (lives as long as the backend) */
+	const char *submission_why;
 };
 
 struct backend;
@@ -82,6 +89,17 @@ struct backend_ops {
 	 * over.
 	 */
 	int (*bind)(struct backend *b, pid_t pid, int pidfd);
+	/*
+	 * Optional. The share of one CPU the caller's work may use, in
+	 * percent: a backend that works on several CPUs at once uses at most
+	 * ceil(percent / 100 * online CPUs) of them.
+	 */
+	void (*set_cpu_share)(struct backend *b, unsigned int percent);
+	/*
+	 * Optional. Nanoseconds of work the backend had done by threads other
+	 * than the caller's (the kernel's io_uring workers), in total.
+	 */
+	uint64_t (*async_ns)(struct backend *b);
 };
 
 struct backend {
@@ -118,6 +136,18 @@ static inline int backend_read_pfns(struct backend *b, pid_t pid,
 static inline int backend_bind(struct backend *b, pid_t pid, int pidfd)
 {
 	return b->ops->bind ? b->ops->bind(b, pid, pidfd) : 0;
+}
+
+static inline void backend_set_cpu_share(struct backend *b,
+					 unsigned int percent)
+{
+	if (b->ops->set_cpu_share)
+		b->ops->set_cpu_share(b, percent);
+}
+
+static inline uint64_t backend_async_ns(struct backend *b)
+{
+	return b->ops->async_ns ? b->ops->async_ns(b) : 0;
 }
 
 void backend_destroy(struct backend *b);

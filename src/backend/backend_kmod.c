@@ -2,9 +2,12 @@
 /*
  * kmod backend: the kernel helper /dev/contig (include/contig_ioctl.h,
  * contig(4)). Plan ops keep their order: each stretch of ops of one kind
- * goes down in one ioctl (MOVE for MOVE, EXCHANGE with EXCHANGE_PFN ops
- * for EXCHANGE), at most the module's max_batch at a time. The frame map
- * to plan against is built from /proc/kpageflags on every pass.
+ * goes down in one batch (MOVE for MOVE, EXCHANGE with EXCHANGE_PFN ops
+ * for EXCHANGE), at most the module's max_batch at a time.  Batches go
+ * through io_uring when the module takes them there (kmod_uring.c, which
+ * keeps several in flight), else one ioctl after another; the environment
+ * variable CONTIG_SUBMISSION=ioctl asks for the ioctls.  The frame map to
+ * plan against is built from /proc/kpageflags on every pass.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include "backend.h"
 #include "contig_ioctl.h"
 #include "framemap_build.h"
+#include "kmod_uring.h"
 #include "pagemap.h"
 
 /* Frames per pageblock: pageblock_order is 9 (2 MiB) on x86-64. */
@@ -32,11 +36,18 @@ struct backend_kmod {
 	int have_fm;
 	pid_t pm_pid; /* whose pagemap pm_fd is, or 0 */
 	int pm_fd;
+	struct kmod_uring *ur; /* io_uring submission, or NULL: ioctl */
+	char ur_why[96]; /* why not io_uring */
 };
 
 static struct backend_kmod *to_kmod(struct backend *b)
 {
 	return (struct backend_kmod *)b;
+}
+
+static int kmod_uring_usable(const struct backend_kmod *bk)
+{
+	return bk->ur && !kmod_uring_broken(bk->ur);
 }
 
 static int kmod_info(struct backend *b, struct backend_info *out)
@@ -48,6 +59,43 @@ static int kmod_info(struct backend *b, struct backend_info *out)
 	out->caps = BACKEND_CAP_PLACE;
 	out->abi_version = bk->info.abi_version;
 	out->max_batch = bk->info.max_batch;
+	snprintf(out->submission, sizeof(out->submission), "%s",
+		 kmod_uring_usable(bk) ? "io_uring" : "ioctl");
+	out->depth = kmod_uring_usable(bk) ? kmod_uring_depth(bk->ur) : 1;
+	out->submission_why = kmod_uring_usable(bk) ? NULL :
+			      bk->ur ? "io_uring broke" : bk->ur_why;
+	return 0;
+}
+
+void kmod_ops_fill(struct contig_op *k, pid_t pid,
+		   const struct backend_op *ops, size_t nr)
+{
+	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
+	size_t i;
+
+	memset(k, 0, nr * sizeof(*k));
+	for (i = 0; i < nr; i++) {
+		k[i].kind = exchange ? CONTIG_OP_EXCHANGE_PFN : CONTIG_OP_MOVE;
+		k[i].pid_a = pid;
+		k[i].vaddr_a = ops[i].vaddr;
+		k[i].pfn = ops[i].pfn;
+		k[i].result = -EAGAIN;
+	}
+}
+
+int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
+		     size_t nr, const struct contig_batch *b, int res)
+{
+	size_t i;
+
+	/* interrupted: what was not done is tried again later */
+	if (res && res != -EINTR && !b->done)
+		return res;
+	for (i = 0; i < nr; i++) {
+		ops[i].result = i < b->done ? k[i].result : -EAGAIN;
+		if (ops[i].result == -ESRCH)
+			return -ESRCH;
+	}
 	return 0;
 }
 
@@ -57,35 +105,24 @@ static int kmod_batch(struct backend_kmod *bk, pid_t pid,
 {
 	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
 	struct contig_batch batch = { 0 };
-	size_t i;
-	int err = 0;
+	int res = 0;
 
-	memset(bk->kops, 0, nr * sizeof(*bk->kops));
-	for (i = 0; i < nr; i++) {
-		bk->kops[i].kind = exchange ? CONTIG_OP_EXCHANGE_PFN :
-					      CONTIG_OP_MOVE;
-		bk->kops[i].pid_a = pid;
-		bk->kops[i].vaddr_a = ops[i].vaddr;
-		bk->kops[i].pfn = ops[i].pfn;
-		bk->kops[i].result = -EAGAIN;
-	}
+	kmod_ops_fill(bk->kops, pid, ops, nr);
 	batch.count = (__u32)nr;
 	batch.ops = (__u64)(uintptr_t)bk->kops;
 	if (ioctl(bk->dev, exchange ? CONTIG_IOC_EXCHANGE : CONTIG_IOC_MOVE,
-		  &batch) < 0) {
-		err = -errno;
-		/* interrupted: what was not done is tried again later */
-		if (err == -EINTR)
-			err = 0;
-		else if (!batch.done)
-			return err;
-	}
-	for (i = 0; i < nr; i++) {
-		ops[i].result = i < batch.done ? bk->kops[i].result : -EAGAIN;
-		if (ops[i].result == -ESRCH)
-			return -ESRCH;
-	}
-	return 0;
+		  &batch) < 0)
+		res = -errno;
+	return kmod_ops_results(ops, bk->kops, nr, &batch, res);
+}
+
+static int kmod_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
+			  uint64_t nr, uint64_t *pfn);
+
+static int kmod_pfns_of(void *arg, pid_t pid, uint64_t vpn, uint64_t nr,
+			uint64_t *pfn)
+{
+	return kmod_read_pfns(arg, pid, vpn, nr, pfn);
 }
 
 static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
@@ -94,6 +131,10 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	struct backend_kmod *bk = to_kmod(b);
 	size_t i, n;
 	int err;
+
+	if (kmod_uring_usable(bk))
+		return kmod_uring_apply(bk->ur, pid, ops, nr,
+					bk->info.max_batch, kmod_pfns_of, b);
 
 	for (i = 0; i < nr; i += n) {
 		if (ops[i].kind != BACKEND_OP_MOVE &&
@@ -184,10 +225,33 @@ static int kmod_frame_map(struct backend *b, const struct frame_map **out)
 	return 0;
 }
 
+/* Batches in flight: ceil(percent / 100 * online CPUs). */
+static void kmod_set_cpu_share(struct backend *b, unsigned int percent)
+{
+	struct backend_kmod *bk = to_kmod(b);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!bk->ur)
+		return;
+	if (cpus < 1)
+		cpus = 1;
+	kmod_uring_set_depth(bk->ur,
+			     (unsigned int)(((unsigned long)cpus * percent +
+					     99) / 100));
+}
+
+static uint64_t kmod_async_ns(struct backend *b)
+{
+	struct backend_kmod *bk = to_kmod(b);
+
+	return bk->ur ? kmod_uring_busy_ns(bk->ur) : 0;
+}
+
 static void kmod_destroy(struct backend *b)
 {
 	struct backend_kmod *bk = to_kmod(b);
 
+	kmod_uring_close(bk->ur);
 	if (bk->have_fm)
 		frame_map_free(&bk->fm);
 	if (bk->pm_fd >= 0)
@@ -204,7 +268,45 @@ static const struct backend_ops kmod_ops = {
 	.read_pfns = kmod_read_pfns,
 	.frame_map = kmod_frame_map,
 	.destroy = kmod_destroy,
+	.set_cpu_share = kmod_set_cpu_share,
+	.async_ns = kmod_async_ns,
 };
+
+/*
+ * io_uring when the module offers it with the in-place exchange (all its
+ * kernel functions found) and CONTIG_SUBMISSION is not "ioctl"; one batch
+ * in flight until set_cpu_share() says more.
+ */
+static void kmod_choose_submission(struct backend_kmod *bk)
+{
+	const char *want = getenv("CONTIG_SUBMISSION");
+	int err;
+
+	if (want && !strcmp(want, "ioctl")) {
+		snprintf(bk->ur_why, sizeof(bk->ur_why),
+			 "CONTIG_SUBMISSION=ioctl");
+		return;
+	}
+	if (!(bk->info.caps & CONTIG_CAP_URING)) {
+		snprintf(bk->ur_why, sizeof(bk->ur_why),
+			 "the module has no io_uring commands");
+		return;
+	}
+	/*
+	 * Without the kernel's unexported functions the module drains only
+	 * its own CPU's LRU caches, and the workers' CPUs keep the pages they
+	 * moved there: claims from the other CPUs would fail (contig(4)).
+	 */
+	if (!(bk->info.caps & CONTIG_CAP_EXCHANGE_INPLACE)) {
+		snprintf(bk->ur_why, sizeof(bk->ur_why),
+			 "migration only: the module cannot drain other CPUs' LRU caches");
+		return;
+	}
+	err = kmod_uring_open(bk->dev, 1, &bk->ur);
+	if (err)
+		snprintf(bk->ur_why, sizeof(bk->ur_why), "io_uring: %s",
+			 strerror(-err));
+}
 
 int backend_kmod_create(const char *proc_root, struct backend **out)
 {
@@ -237,6 +339,7 @@ int backend_kmod_create(const char *proc_root, struct backend **out)
 		err = -ENOMEM;
 		goto out_free;
 	}
+	kmod_choose_submission(bk);
 	*out = &bk->b;
 	return 0;
 out_free:

@@ -2,7 +2,9 @@
 /*
  * contigctl status [--json]: what the running contigd is doing. JSON
  * keys: version (of the document), contigd_version, backend,
- * backend_reason, backend_abi, observer, heat_source, tlb,
+ * backend_reason, backend_abi, submission ("io_uring", "ioctl", or ""
+ * for a backend without the kernel helper), depth, observer, heat_source,
+ * tlb,
  * queue_length, watched, claims, uptime_s, passes, pages_moved,
  * pages_exchanged, blocks_collapsed, ops_failed, bytes_contiguous.
  */
@@ -28,6 +30,8 @@ static void print_json(const struct contig_rep_status *s)
 	json_kv_str(&w, "backend", s->backend);
 	json_kv_str(&w, "backend_reason", s->backend_reason);
 	json_kv_u64(&w, "backend_abi", s->backend_abi);
+	json_kv_str(&w, "submission", s->submission);
+	json_kv_u64(&w, "depth", s->depth);
 	json_kv_str(&w, "observer", s->observer);
 	json_kv_str(&w, "heat_source", s->heat_source);
 	json_kv_str(&w, "tlb", s->tlb);
@@ -58,6 +62,10 @@ static void print_text(const struct contig_rep_status *s)
 			 (unsigned int)s->backend_abi);
 	text_wrapf(stdout, "backend   ", 10, "%s%s: %s", s->backend, abi,
 		   s->backend_reason);
+	if (s->submission[0])
+		printf("submit    %s, %u batch%s in flight at most\n",
+		       s->submission, (unsigned int)s->depth,
+		       s->depth == 1 ? "" : "es");
 	printf("observer  %s, %u processes watched\n", s->observer,
 	       (unsigned int)s->watched);
 	printf("heat      %s; tlb: %s\n", s->heat_source, s->tlb);

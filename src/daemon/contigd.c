@@ -431,8 +431,14 @@ static int once(struct opts *o)
 		log_warnx("setting up the backend: %s", strerror(-err));
 		return CONTIGD_EXIT_FAIL;
 	}
+	/* --once is not paced: batches in flight on every CPU. */
+	backend_set_cpu_share(b, 100);
 	backend_info(b, &info);
 	log_info("backend %s: %s", backend_kind_name(b->kind), b->reason);
+	if (info.submission[0])
+		log_info("submission %s%s%s", info.submission,
+			 info.submission_why ? ": " : "",
+			 info.submission_why ? info.submission_why : "");
 	stats_init(&st, b->kind, info.abi_version, STATS_OBSERVER_NONE);
 	st.queue_length = 1;
 

@@ -133,6 +133,7 @@ static void handle_status(struct daemon *d, size_t slot,
 			  const struct proto_request *rq)
 {
 	struct contig_rep_status r;
+	struct backend_info bi;
 	struct stats st;
 	uint64_t failed = 0;
 	int i;
@@ -158,6 +159,11 @@ static void handle_status(struct daemon *d, size_t slot,
 	snprintf(r.tlb, sizeof(r.tlb), "%s",
 		 d->obs ? observer_tlb(d->obs) : "none (no observer)");
 	r.backend_abi = d->binfo.abi_version;
+	if (!backend_info(d->backend, &bi)) {
+		snprintf(r.submission, sizeof(r.submission), "%s",
+			 bi.submission);
+		r.depth = bi.depth;
+	}
 	r.queue_length = (uint32_t)queue_length(&d->q);
 	r.watched = (uint32_t)st.watched;
 	r.claims = (uint32_t)atomic_load(&d->w.nr_claims);

@@ -276,6 +276,10 @@ static int setup_backend(struct daemon *d)
 			 "set in %s", daemon_config_path(d));
 	log_info("backend %s: %s", backend_kind_name(d->backend->kind),
 		 d->backend->reason);
+	if (d->binfo.submission[0])
+		log_info("submission %s%s%s", d->binfo.submission,
+			 d->binfo.submission_why ? ": " : "",
+			 d->binfo.submission_why ? d->binfo.submission_why : "");
 	if (d->cfg.anchor != CONFIG_ANCHOR_BEST)
 		log_info("anchor rule %s (set in %s)",
 			 config_anchor_name(d->cfg.anchor), daemon_config_path(d));

@@ -84,6 +84,7 @@ void worker_set_params(struct worker *w, const struct exec_params *ep,
 	pthread_mutex_lock(&w->lock);
 	w->ep = *ep;
 	w->cpu_share = cpu_share < 1 ? 1 : cpu_share > 100 ? 100 : cpu_share;
+	backend_set_cpu_share(w->b, w->cpu_share);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -533,14 +534,16 @@ static void *worker_main(void *arg)
 			worker_housekeeping(w);
 			continue;
 		}
-		cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		/* The backend's own workers (io_uring) work for this thread. */
+		cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID) + backend_async_ns(w->b);
 		if (worker_run_job(w, j)) {
 			log_debug("pid %d: yields after its time slice", (int)j->pid);
 			queue_requeue(w->q, j);
 		} else {
 			queue_finish(w->q, j);
 		}
-		cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+		cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) + backend_async_ns(w->b) -
+		      cpu0;
 		pthread_mutex_lock(&w->lock);
 		share = w->cpu_share;
 		pthread_mutex_unlock(&w->lock);

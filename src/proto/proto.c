@@ -183,7 +183,8 @@ int proto_check_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 		    !terminated(st.observer, sizeof(st.observer)) ||
 		    !terminated(st.backend_reason, sizeof(st.backend_reason)) ||
 		    !terminated(st.heat_source, sizeof(st.heat_source)) ||
-		    !terminated(st.tlb, sizeof(st.tlb)))
+		    !terminated(st.tlb, sizeof(st.tlb)) ||
+		    !terminated(st.submission, sizeof(st.submission)))
 			return -EBADMSG;
 	}
 	*is_progress = r.h.type == CONTIG_MSG_PROGRESS;

@@ -24,7 +24,7 @@ REPHDR = struct.Struct("<iI120s")
 FIGS = struct.Struct("<6Q")
 RESULT = struct.Struct("<5QII")
 PROG = struct.Struct("<QQII")
-STATUSREP = struct.Struct("<16s16s16s160sIIIIQQQQQQQ16s96s")
+STATUSREP = struct.Struct("<16s16s16s160sIIIIQQQQQQQ16s96s16sII")
 SHOWHDR = struct.Struct("<II")
 VMA = struct.Struct("<6QII")
 FIG_NAMES = ("pages", "present", "runs", "largest_run", "runs_99",
@@ -92,7 +92,7 @@ def parse(pkt):
                  pages_moved=f[10], pages_exchanged=f[11],
                  blocks_collapsed=f[12], ops_failed=f[13],
                  bytes_contiguous=f[14], heat_source=cstr(f[15]),
-                 tlb=cstr(f[16]))
+                 tlb=cstr(f[16]), submission=cstr(f[17]), depth=f[18])
     elif base == SHOW and len(pkt) > off:
         nr, _ = SHOWHDR.unpack_from(pkt, off)
         off += SHOWHDR.size

@@ -6,8 +6,8 @@
 # Prints one JSON line (the host reads it, see tests/vm/README):
 #   CONTIG-JSON: {"kernel":...,"before":{...},"after":{...},
 #              "integrity_errors":N,"pages_exchanged":N,"seconds":S,...}
-# and fails unless after.runs_99 == 1, after.largest_run_pct >= 99 and
-# integrity_errors == 0.
+# and fails unless contigctl status says "submission":"io_uring",
+# after.runs_99 == 1, after.largest_run_pct >= 99 and integrity_errors == 0.
 # Usage: e2e.sh [MiB]     (default 64)
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
@@ -43,6 +43,11 @@ echo "e2e: status: $status"
 case $status in
 *'"backend":"kmod"'*) ;;
 *) fail "contigd did not pick the kmod backend" ;;
+esac
+# The module takes batches through io_uring: contigd must use it.
+case $status in
+*'"submission":"io_uring"'*) ;;
+*) fail "contigd does not submit through io_uring" ;;
 esac
 
 t0=$(date +%s)

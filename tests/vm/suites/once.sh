@@ -5,11 +5,15 @@
 # kmod --range START-END makes it one physical run.  Checked here, not
 # taken from contigd's word: contig_layout reads the buffer's frames from
 # pagemap before and after (after: every page present, one run), and
-# contig_scatter checks every page's contents.  Twice: with the in-place
-# exchange, then with the module reloaded with symbols=0 (migration only).
+# contig_scatter checks every page's contents.  Three rounds: with the
+# in-place exchange through io_uring (contigd's choice: its log must say
+# "submission io_uring"), the same through ioctls (CONTIG_SUBMISSION=ioctl),
+# the wall times of the two compared in the same boot, then with the module
+# reloaded with symbols=0 (migration only, where contigd uses the ioctls).
 # Prints the figures, the time per page and one line per round for the
 # host:
-#   CONTIG-JSON: {"kernel":...,"mode":"inplace|migrate","pages":N,
+#   CONTIG-JSON: {"kernel":...,"mode":"inplace|inplace_ioctl|migrate",
+#                 "submission":"io_uring|ioctl","pages":N,
 #                 "before":{...},"after":{...},"contigd":{...},
 #                 "bad_pages":N,"ms":N,"ns_per_page":N}
 # Usage: once.sh [MiB]     (default 32)
@@ -70,9 +74,11 @@ diagnose() {
 		sed "s/^/once: $mode:   /"
 }
 
-# One round: a fresh contig_scatter, one contigd --once over its buffer.
-round() { # mode
+# One round: a fresh contig_scatter, one contigd --once over its buffer,
+# its batches submitted as asked (auto: io_uring where the module has it).
+round() { # mode [auto|ioctl]
 	mode=$1
+	submit=${2:-auto}
 	rm -f "$out" "$err" "$sout" "$rd/metrics.prom"
 	contig_scatter "$mib" >"$sout" &
 	spid=$!
@@ -100,8 +106,9 @@ round() { # mode
 	vmstat_before=$(vmstat_moves)
 	t0=$(contig_layout --clock)
 	rc=0
-	contigd --once "$pid" --backend kmod --range "$start-$end" \
-		--runtime-dir "$rd" -v >"$out" 2>"$err" || rc=$?
+	CONTIG_SUBMISSION=$submit contigd --once "$pid" --backend kmod \
+		--range "$start-$end" --runtime-dir "$rd" -v >"$out" 2>"$err" ||
+		rc=$?
 	t1=$(contig_layout --clock)
 	sed "s/^/once: $mode: contigd: /" "$out"
 	grep -v '^$' "$err" | sed "s/^/once: $mode: contigd: /" || true
@@ -126,7 +133,9 @@ round() { # mode
 	cd_ops=$(grep '^ops ' "$out" || true)
 	lay='pages present runs largest runs_99'
 	fig='pages present runs runs_99 aligned_2m'
+	submission=$(sed -n 's/.*submission \([a-z_]*\).*/\1/p' "$err" | head -n 1)
 	j="\"kernel\":\"$(uname -r)\",\"mode\":\"$mode\",\"pages\":$pages"
+	j="$j,\"submission\":\"$submission\""
 	j="$j,\"before\":$(json "$before" "$lay"),\"after\":$(json "$after" "$lay")"
 	j="$j,\"contigd\":{\"before\":$(json "$(grep '^before ' "$out")" "$fig")"
 	j="$j,\"after\":$(json "$(grep '^after ' "$out")" "$fig")"
@@ -147,6 +156,12 @@ round() { # mode
 	*'target reached'*) ;;
 	*) fail "contigd did not report the target reached: $cd_ops" ;;
 	esac
+	# io_uring only with the in-place exchange (contigd(8))
+	want=io_uring
+	[ "$submit" = ioctl ] || [ "$mode" = migrate ] && want=ioctl
+	[ "$submission" = "$want" ] ||
+		fail "contigd submitted by '$submission', not $want"
+	last_ms=$((ns / 1000000))
 }
 
 [ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"
@@ -156,6 +171,12 @@ contigd --version >/dev/null 2>&1 ||
 say "$(contigd --version 2>&1 | head -n 1); shared libraries:" /guest/lib/*
 
 round inplace
+uring_ms=$last_ms
+round inplace_ioctl ioctl
+ioctl_ms=$last_ms
+say "pass wall time: io_uring $uring_ms ms, ioctl $ioctl_ms ms" \
+	"(ioctl / io_uring $(awk -v a="$ioctl_ms" -v b="$uring_ms" 'BEGIN { printf "%.2f", b ? a / b : 0 }'))"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"pass_ms_io_uring\":$uring_ms,\"pass_ms_ioctl\":$ioctl_ms}"
 rmmod contig || fail "rmmod contig"
 insmod /contig.ko symbols=0 || fail "insmod /contig.ko symbols=0"
 round migrate
