@@ -73,6 +73,13 @@ struct backend_ops {
 	/* The frame map to plan against (BACKEND_CAP_PLACE only). */
 	int (*frame_map)(struct backend *b, const struct frame_map **out);
 	void (*destroy)(struct backend *b);
+	/*
+	 * Optional: until the next bind, apply() for pid names the process
+	 * by pidfd (a descriptor of the caller that refers to it; -1: none,
+	 * the backend finds the process itself). The backend keeps its own
+	 * duplicate. 0 or -errno.
+	 */
+	int (*bind)(struct backend *b, pid_t pid, int pidfd);
 };
 
 struct backend {
@@ -103,6 +110,11 @@ static inline int backend_read_pfns(struct backend *b, pid_t pid,
 				    uint64_t *pfn)
 {
 	return b->ops->read_pfns(b, pid, start_vpn, nr, pfn);
+}
+
+static inline int backend_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	return b->ops->bind ? b->ops->bind(b, pid, pidfd) : 0;
 }
 
 void backend_destroy(struct backend *b);

@@ -4,7 +4,9 @@
  * contig(4)). Plan ops keep their order: each stretch of ops of one kind
  * goes down in one ioctl (MOVE for MOVE, EXCHANGE with EXCHANGE_PFN ops
  * for EXCHANGE), at most the module's max_batch at a time. The frame map
- * to plan against is built from /proc/kpageflags on every pass.
+ * to plan against is built from /proc/kpageflags on every pass. When the
+ * module takes pidfds (CONTIG_CAP_PIDFD), ops name the process by one
+ * (kmod_pidfd.h), else by its pid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include "backend.h"
 #include "contig_ioctl.h"
 #include "framemap_build.h"
+#include "kmod_pidfd.h"
 #include "pagemap.h"
 
 /* Frames per pageblock: pageblock_order is 9 (2 MiB) on x86-64. */
@@ -32,6 +35,7 @@ struct backend_kmod {
 	int have_fm;
 	pid_t pm_pid; /* whose pagemap pm_fd is, or 0 */
 	int pm_fd;
+	struct kmod_pidfd pidfd;
 };
 
 static struct backend_kmod *to_kmod(struct backend *b)
@@ -57,14 +61,23 @@ static int kmod_batch(struct backend_kmod *bk, pid_t pid,
 {
 	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
 	struct contig_batch batch = { 0 };
+	__u32 flags = 0;
+	__s32 id = pid;
 	size_t i;
 	int err = 0;
 
+	if (bk->info.caps & CONTIG_CAP_PIDFD) {
+		id = kmod_pidfd_get(&bk->pidfd, pid);
+		if (id < 0)
+			return id;
+		flags = CONTIG_OP_F_PIDFD;
+	}
 	memset(bk->kops, 0, nr * sizeof(*bk->kops));
 	for (i = 0; i < nr; i++) {
 		bk->kops[i].kind = exchange ? CONTIG_OP_EXCHANGE_PFN :
 					      CONTIG_OP_MOVE;
-		bk->kops[i].pid_a = pid;
+		bk->kops[i].flags = flags;
+		bk->kops[i].pid_a = id;
 		bk->kops[i].vaddr_a = ops[i].vaddr;
 		bk->kops[i].pfn = ops[i].pfn;
 		bk->kops[i].result = -EAGAIN;
@@ -82,8 +95,10 @@ static int kmod_batch(struct backend_kmod *bk, pid_t pid,
 	}
 	for (i = 0; i < nr; i++) {
 		ops[i].result = i < batch.done ? bk->kops[i].result : -EAGAIN;
-		if (ops[i].result == -ESRCH)
+		if (ops[i].result == -ESRCH) {
+			kmod_pidfd_gone(&bk->pidfd);
 			return -ESRCH;
+		}
 	}
 	return 0;
 }
@@ -156,6 +171,11 @@ static int kmod_read_pfns(struct backend *b, pid_t pid, uint64_t start_vpn,
 	return err;
 }
 
+static int kmod_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	return kmod_pidfd_bind(&to_kmod(b)->pidfd, pid, pidfd);
+}
+
 static int kmod_frame_map(struct backend *b, const struct frame_map **out)
 {
 	struct backend_kmod *bk = to_kmod(b);
@@ -192,6 +212,7 @@ static void kmod_destroy(struct backend *b)
 		frame_map_free(&bk->fm);
 	if (bk->pm_fd >= 0)
 		close(bk->pm_fd);
+	kmod_pidfd_close(&bk->pidfd);
 	if (bk->dev >= 0)
 		close(bk->dev);
 	free(bk->kops);
@@ -204,6 +225,7 @@ static const struct backend_ops kmod_ops = {
 	.read_pfns = kmod_read_pfns,
 	.frame_map = kmod_frame_map,
 	.destroy = kmod_destroy,
+	.bind = kmod_bind,
 };
 
 int backend_kmod_create(const char *proc_root, struct backend **out)
@@ -217,6 +239,7 @@ int backend_kmod_create(const char *proc_root, struct backend **out)
 	bk->b.kind = BACKEND_KMOD;
 	bk->proc_root = proc_root;
 	bk->pm_fd = -1;
+	bk->pidfd = (struct kmod_pidfd)KMOD_PIDFD_INIT;
 	bk->dev = open(CONTIG_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (bk->dev < 0) {
 		err = -errno;

@@ -402,6 +402,11 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 	int err;
 
 	ep->claim_owner = piece_begin(w, j, pc);
+	/* The ops name the process the job is bound to, not its pid. */
+	err = backend_bind(w->b, j->pid, j->tgt.pidfd);
+	if (err)
+		log_warnx("pid %d: naming the process by pidfd: %s", (int)j->pid,
+			  strerror(-err));
 	for (pass = 0;; pass++) {
 		stats_init(&local, w->b->kind, 0, STATS_OBSERVER_NONE);
 		err = exec_pass(w->b, j->pid, pc->start, pc->end, ep, &local,
