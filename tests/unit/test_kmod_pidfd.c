@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "have_pidfd.h"
 #include "kmod_pidfd.h"
 
 #ifndef SYS_pidfd_open
@@ -110,15 +111,6 @@ START_TEST(test_bound_is_duplicate)
 	kmod_pidfd_close(&k);
 }
 END_TEST
-
-static bool have_pidfd_open(void)
-{
-	long fd = syscall(SYS_pidfd_open, getpid(), 0);
-
-	if (fd >= 0)
-		close((int)fd);
-	return fd >= 0 || errno != ENOSYS;
-}
 
 Suite *test_kmod_pidfd_suite(void)
 {

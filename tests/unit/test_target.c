@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "have_pidfd.h"
 #include "target.h"
 
 /* A child that waits for a byte on its stdin, then execs sleep or exits. */
@@ -303,20 +304,6 @@ START_TEST(test_peer_credentials)
 	close(sv[1]);
 }
 END_TEST
-
-/*
- * Binding needs pidfd_open(2). Under valgrind 3.19 (Debian 12) it is
- * "not implemented": the binding cases then run only in the plain and
- * sanitizer passes, and the memcheck pass says so.
- */
-static bool have_pidfd_open(void)
-{
-	long fd = syscall(SYS_pidfd_open, getpid(), 0);
-
-	if (fd >= 0)
-		close((int)fd);
-	return fd >= 0 || errno != ENOSYS;
-}
 
 Suite *test_target_suite(void)
 {

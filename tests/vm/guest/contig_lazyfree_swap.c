@@ -45,14 +45,6 @@ static bool swap_on(void)
 	return n > 1;
 }
 
-static uint64_t frame_flags(const void *va)
-{
-	uint64_t fl = 0;
-
-	kpageflags(frame(va), &fl, 1);
-	return fl;
-}
-
 /*
  * Two pages: lazy (MADV_FREE'd, pattern v) and used (pattern v + 0x1000),
  * exchanged.  0, SKIP (MADV_FREE did not take), or FAIL.
@@ -65,13 +57,8 @@ static int lazy_pair(char *m, uint64_t v)
 
 	paint(lazy, v);
 	paint(used, v + 0x1000);
-	if (madvise(lazy, PG, MADV_FREE))
-		return skipped("no MADV_FREE");
-	/* MADV_FREE takes effect when this CPU's lazyfree batch drains. */
-	for (int i = 0; i < 10 && (frame_flags(lazy) & KPF_SWAPBACKED); i++)
-		put_str("/proc/sys/vm/compact_memory", "1");
-	if (frame_flags(lazy) & KPF_SWAPBACKED)
-		return skipped("MADV_FREE never cleared PG_swapbacked");
+	if (make_lazyfree(lazy))
+		return SKIP;
 	pl = frame(lazy);
 	pu = frame(used);
 	r |= want("exchange", xchg_retry(lazy, used), 0);
