@@ -6,8 +6,9 @@
  *   contig_zone_fill [PAIRS]      (default 256)
  *
  * Pairs of pages are faulted in the Normal zone, then the rest of Normal
- * is filled, so that the page an exchange by migration evicts lands where
- * the allocator falls back to (DMA32).  Every pair started in one zone, so
+ * is filled and its watermarks raised (watermark_scale_factor, put back
+ * afterwards) so that Normal stays below its low mark: a page the kernel
+ * evicts lands where the allocator falls back to (DMA32).  Every pair started in one zone, so
  * no op may report -EXDEV, and each op's outcome must say exactly which
  * of its two pages pagemap shows in another frame afterwards; a done op
  * has swapped the frames; every page keeps its contents.  The second page
@@ -22,6 +23,23 @@
 
 #include "contig_ioctl.h"
 #include "guest_fidelity.h"
+
+#define WSF "/proc/sys/vm/watermark_scale_factor"
+
+/* The first line of a small file, without its newline: 0 or -errno. */
+static int get_str(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	buf[0] = 0;
+	ret = f && fgets(buf, (int)n, f) ? 0 : -EIO;
+
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return ret;
+}
 
 struct zone_span {
 	uint64_t start, end, free, low;
@@ -68,6 +86,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long want_pairs = 256;
 	struct zone_span z;
+	char wsf[32];
 	struct contig_op *ops;
 	struct contig_batch b = { 0 };
 	uint64_t *before, *after, fill_pages;
@@ -134,6 +153,11 @@ int main(int argc, char **argv)
 		note("filling %" PRIu64 " pages: %s", fill_pages, strerror(errno));
 		return 1;
 	}
+	/* Filled, Normal sits at its low mark: raise the marks above it. */
+	if (get_str(WSF, wsf, sizeof(wsf)) || put_str(WSF, "1000")) {
+		note("cannot raise %s", WSF);
+		return 1;
+	}
 	normal_zone(&z);
 	note("%zu pairs in Normal; Normal now has %" PRIu64 " free pages (low mark %" PRIu64 ")",
 	     n, z.free, z.low);
@@ -147,6 +171,7 @@ int main(int argc, char **argv)
 		note("batch: %s, %u done", strerror(errno), b.done);
 		r = FAIL;
 	}
+	put_str(WSF, wsf);
 	for (size_t i = 0; i < n && !r; i++) {
 		uint64_t pa0 = before[2 * i], pb0 = before[2 * i + 1], pa1, pb1;
 		uint32_t want_out;
