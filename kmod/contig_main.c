@@ -9,6 +9,7 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -163,12 +164,53 @@ static int contig_move_drained(struct mm_struct *mm, unsigned long va,
 }
 
 /*
- * Exchange by migration: move a into b's frame (evicting b to any free
- * frame), then b into a's old frame.  The two frames are read once, here,
+ * A free frame of zone for an eviction: allocated with the zone as the
+ * highest one allowed and refused if the allocator fell back to a lower
+ * one (Normal to DMA32), then given back for contig_move() to claim.
+ * -ENOMEM when the zone has no free frame to spare.
+ */
+static int contig_free_frame_in(struct zone *zone, unsigned long *pfn)
+{
+	gfp_t gfp = GFP_USER | __GFP_MOVABLE | __GFP_THISNODE |
+		    __GFP_NORETRY | __GFP_NOWARN;
+	struct page *page;
+
+	switch (zone_idx(zone)) {
+#ifdef CONFIG_ZONE_DMA
+	case ZONE_DMA:
+		gfp |= __GFP_DMA;
+		break;
+#endif
+#ifdef CONFIG_ZONE_DMA32
+	case ZONE_DMA32:
+		gfp |= __GFP_DMA32;
+		break;
+#endif
+	case ZONE_NORMAL:
+		break;
+	default:
+		gfp |= __GFP_HIGHMEM;
+		break;
+	}
+	page = alloc_pages_node(zone_to_nid(zone), gfp, 0);
+	if (!page)
+		return -ENOMEM;
+	*pfn = page_to_pfn(page);
+	if (page_zone(page) != zone) {
+		__free_page(page);
+		return -ENOMEM;
+	}
+	__free_page(page);
+	return 0;
+}
+
+/*
+ * Exchange by migration, in three steps: b into a free frame of its own
+ * zone (contig_free_frame_in(): an eviction never leaves the zone), a into
+ * b's old frame, b into a's old frame.  The two frames are read once, here,
  * and each step retries on its own: the op must never run again from the
  * state a failed step left, or it would exchange the pages where they then
- * are (a into the frame b was evicted to, b back into its own).
- * 0 only when both pages are where asked; when a step fails, what the
+ * are.  0 only when both pages are where asked; when a step fails, what the
  * steps did stays done and *outcome says what moved (see contig(4)).
  * Contents are never lost.
  */
@@ -178,10 +220,10 @@ static int contig_exchange_by_migration(struct mm_struct *mm_a,
 					unsigned long va_b, bool *drained,
 					u32 *outcome)
 {
-	u32 step = 0;
-	unsigned long pfn_a, pfn_b;
+	unsigned long pfn_a, pfn_b, pfn_t = 0;
 	struct folio *fa, *fb;
 	bool again = false;
+	u32 step = 0;
 	int ret;
 
 	ret = contig_get_folios(mm_a, va_a, mm_b, va_b, &fa, &fb);
@@ -191,30 +233,36 @@ static int contig_exchange_by_migration(struct mm_struct *mm_a,
 	pfn_b = folio_pfn(fb);
 	if (fa != fb && folio_zone(fa) != folio_zone(fb))
 		ret = -EXDEV;
+	else if (pfn_a != pfn_b)
+		ret = contig_free_frame_in(folio_zone(fb), &pfn_t);
 	contig_put_folios(fa, fb);
 	if (ret || pfn_a == pfn_b)
 		return ret;
 
-	/* Moving a into b's frame evicts b: the bits mean the same. */
-	ret = contig_move_drained(mm_a, va_a, pfn_b, false, drained, &step);
-	*outcome |= step;
-	if (ret)
-		return ret;
 	/*
-	 * Half done now: this step may drain even when the batch has.  The
-	 * eviction may have put b in another zone (alloc_contig_range()
-	 * falls back, Normal to DMA32): it goes back to its own zone, a's.
+	 * Each step moves one page into a frame that should be free; should
+	 * another page have taken it meanwhile, contig_move() evicts that
+	 * one, which is neither a nor b: only the moved page's bit counts.
 	 */
-	step = 0;
-	ret = contig_move_drained(mm_b, va_b, pfn_a, true, &again, &step);
-	*drained |= again;
-	/* Here the page moved is b. */
+	ret = contig_move_drained(mm_b, va_b, pfn_t, false, drained, &step);
 	if (step & CONTIG_OUT_A_MOVED)
 		*outcome |= CONTIG_OUT_B_MOVED;
 	if (ret)
 		return ret;
+	/* Half done now: the later steps may drain even when the batch has. */
+	step = 0;
+	ret = contig_move_drained(mm_a, va_a, pfn_b, false, &again, &step);
+	*drained |= again;
+	*outcome |= step & CONTIG_OUT_A_MOVED;
+	if (ret)
+		return ret;
+	again = false;
+	ret = contig_move_drained(mm_b, va_b, pfn_a, false, &again, &step);
+	*drained |= again;
+	if (ret)
+		return ret;
 
-	/* Both steps done: check that nothing has moved either page since. */
+	/* All steps done: check that nothing has moved either page since. */
 	ret = contig_get_folios(mm_a, va_a, mm_b, va_b, &fa, &fb);
 	if (ret)
 		return ret;

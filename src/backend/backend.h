@@ -86,7 +86,7 @@ struct backend_ops {
 	 * unbound job, the backend opens its own for the job). What a
 	 * backend keeps open for a process belongs to one job's binding,
 	 * never to a pid number: it is dropped here. pid 0: the job is
-	 * over.
+	 * over. The kmod backend's ops name the process by that pidfd.
 	 */
 	int (*bind)(struct backend *b, pid_t pid, int pidfd);
 	/*

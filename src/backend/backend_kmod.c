@@ -7,7 +7,9 @@
  * through io_uring when the module takes them there (kmod_uring.c, which
  * keeps several in flight), else one ioctl after another; the environment
  * variable CONTIG_SUBMISSION=ioctl asks for the ioctls.  The frame map to
- * plan against is built from /proc/kpageflags on every pass.
+ * plan against is built from /proc/kpageflags on every pass.  When the
+ * module takes pidfds (CONTIG_CAP_PIDFD), ops name the process by one
+ * (kmod_pidfd.h), else by its pid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include "backend.h"
 #include "contig_ioctl.h"
 #include "framemap_build.h"
+#include "kmod_pidfd.h"
 #include "kmod_uring.h"
 #include "pagemap.h"
 
@@ -38,6 +41,7 @@ struct backend_kmod {
 	int pm_fd;
 	struct kmod_uring *ur; /* io_uring submission, or NULL: ioctl */
 	char ur_why[96]; /* why not io_uring */
+	struct kmod_pidfd pidfd;
 };
 
 static struct backend_kmod *to_kmod(struct backend *b)
@@ -67,7 +71,7 @@ static int kmod_info(struct backend *b, struct backend_info *out)
 	return 0;
 }
 
-void kmod_ops_fill(struct contig_op *k, pid_t pid,
+void kmod_ops_fill(struct contig_op *k, const struct kmod_name *who,
 		   const struct backend_op *ops, size_t nr)
 {
 	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
@@ -76,7 +80,8 @@ void kmod_ops_fill(struct contig_op *k, pid_t pid,
 	memset(k, 0, nr * sizeof(*k));
 	for (i = 0; i < nr; i++) {
 		k[i].kind = exchange ? CONTIG_OP_EXCHANGE_PFN : CONTIG_OP_MOVE;
-		k[i].pid_a = pid;
+		k[i].flags = who->flags;
+		k[i].pid_a = who->id;
 		k[i].vaddr_a = ops[i].vaddr;
 		k[i].pfn = ops[i].pfn;
 		k[i].result = -EAGAIN;
@@ -100,14 +105,14 @@ int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
 }
 
 /* ops[0..nr) all of one kind, nr <= max_batch. */
-static int kmod_batch(struct backend_kmod *bk, pid_t pid,
+static int kmod_batch(struct backend_kmod *bk, const struct kmod_name *who,
 		      struct backend_op *ops, size_t nr)
 {
 	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
 	struct contig_batch batch = { 0 };
 	int res = 0;
 
-	kmod_ops_fill(bk->kops, pid, ops, nr);
+	kmod_ops_fill(bk->kops, who, ops, nr);
 	batch.count = (__u32)nr;
 	batch.ops = (__u64)(uintptr_t)bk->kops;
 	if (ioctl(bk->dev, exchange ? CONTIG_IOC_EXCHANGE : CONTIG_IOC_MOVE,
@@ -129,12 +134,21 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 		      size_t nr)
 {
 	struct backend_kmod *bk = to_kmod(b);
+	struct kmod_name who = { .id = pid };
 	size_t i, n;
-	int err;
+	int err = 0;
 
-	if (kmod_uring_usable(bk))
-		return kmod_uring_apply(bk->ur, pid, ops, nr,
-					bk->info.max_batch, kmod_pfns_of, b);
+	if (bk->info.caps & CONTIG_CAP_PIDFD) {
+		who.id = kmod_pidfd_get(&bk->pidfd, pid);
+		if (who.id < 0)
+			return who.id;
+		who.flags = CONTIG_OP_F_PIDFD;
+	}
+	if (kmod_uring_usable(bk)) {
+		err = kmod_uring_apply(bk->ur, pid, &who, ops, nr,
+				       bk->info.max_batch, kmod_pfns_of, b);
+		goto out;
+	}
 
 	for (i = 0; i < nr; i += n) {
 		if (ops[i].kind != BACKEND_OP_MOVE &&
@@ -147,11 +161,14 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 			    ops[i + n].kind == ops[i].kind;
 		     n++)
 			;
-		err = kmod_batch(bk, pid, ops + i, n);
+		err = kmod_batch(bk, &who, ops + i, n);
 		if (err)
-			return err;
+			break;
 	}
-	return 0;
+out:
+	if (err == -ESRCH)
+		kmod_pidfd_gone(&bk->pidfd);
+	return err;
 }
 
 /* (Re)open the pagemap of pid: 0, or -errno with none open. */
@@ -162,6 +179,7 @@ static int kmod_pagemap_open(struct backend_kmod *bk, pid_t pid)
 	if (bk->pm_fd >= 0)
 		close(bk->pm_fd);
 	bk->pm_fd = -1;
+	bk->pidfd = (struct kmod_pidfd)KMOD_PIDFD_INIT;
 	bk->pm_pid = 0;
 	fd = pagemap_open(bk->proc_root, pid);
 	if (fd < 0)
@@ -247,11 +265,17 @@ static uint64_t kmod_async_ns(struct backend *b)
 	return bk->ur ? kmod_uring_busy_ns(bk->ur) : 0;
 }
 
+static int kmod_bind(struct backend *b, pid_t pid, int pidfd)
+{
+	return kmod_pidfd_bind(&to_kmod(b)->pidfd, pid, pidfd);
+}
+
 static void kmod_destroy(struct backend *b)
 {
 	struct backend_kmod *bk = to_kmod(b);
 
 	kmod_uring_close(bk->ur);
+	kmod_pidfd_close(&bk->pidfd);
 	if (bk->have_fm)
 		frame_map_free(&bk->fm);
 	if (bk->pm_fd >= 0)
@@ -270,6 +294,7 @@ static const struct backend_ops kmod_ops = {
 	.destroy = kmod_destroy,
 	.set_cpu_share = kmod_set_cpu_share,
 	.async_ns = kmod_async_ns,
+	.bind = kmod_bind,
 };
 
 /*

@@ -237,7 +237,8 @@ static int make_keys(struct kbatch *bs, size_t nb, uint64_t *keys, pid_t pid,
 }
 
 /* Cut ops into batches of one kind; -EOPNOTSUPP for other kinds. */
-static size_t cut(pid_t pid, struct backend_op *ops, size_t nr,
+static size_t cut(const struct kmod_name *who, struct backend_op *ops,
+		  size_t nr,
 		  struct contig_op *k, unsigned int max_batch,
 		  unsigned int depth, struct kbatch *bs)
 {
@@ -268,7 +269,7 @@ static size_t cut(pid_t pid, struct backend_op *ops, size_t nr,
 			kb->ops = ops + i;
 			kb->k = k + i;
 			kb->nr = n;
-			kmod_ops_fill(kb->k, pid, kb->ops, n);
+			kmod_ops_fill(kb->k, who, kb->ops, n);
 		}
 	}
 	return nb;
@@ -347,7 +348,8 @@ static int blocked(const struct kbatch *bs, size_t i, size_t *in_flight)
 	return 0;
 }
 
-int kmod_uring_apply(struct kmod_uring *u, pid_t pid, struct backend_op *ops,
+int kmod_uring_apply(struct kmod_uring *u, pid_t pid,
+		     const struct kmod_name *who, struct backend_op *ops,
 		     size_t nr, unsigned int max_batch, kmod_pfn_reader rd,
 		     void *rd_arg)
 {
@@ -360,7 +362,7 @@ int kmod_uring_apply(struct kmod_uring *u, pid_t pid, struct backend_op *ops,
 
 	if (!k || !keys || !bs)
 		goto out;
-	nb = cut(pid, ops, nr, k, max_batch ? max_batch : 1, depth, bs);
+	nb = cut(who, ops, nr, k, max_batch ? max_batch : 1, depth, bs);
 	err = make_keys(bs, nb, keys, pid, rd, rd_arg);
 	for (i = 0; !err && i < nb; i++) {
 		while (blocked(bs, i, &in_flight) || in_flight >= depth) {

@@ -451,7 +451,10 @@ bool worker_run_job(struct worker *w, struct job *j)
 	worker_housekeeping(w);
 	if (target_changed(&c))
 		goto out;
-	/* What the backend keeps open for the process is this job's. */
+	/*
+	 * What the backend keeps open for the process is this job's; the
+	 * kernel helper's ops name the process by the job's pidfd.
+	 */
 	err = backend_bind(w->b, j->pid, j->tgt.pidfd);
 	if (err)
 		log_debug("pid %d: binding the backend: %s", (int)j->pid,

@@ -10,8 +10,10 @@
  *      the free lists are scattered too.
  *   2. Writer threads in both processes keep rewriting their pages, each
  *      page carrying a sequence number and a checksum of its contents
- *      that every rewrite verifies first: a page exchanged away, moved or
- *      half-copied shows up as an integrity error.
+ *      that every rewrite verifies first, with the sequence number the
+ *      writer itself last put there: a page exchanged away, moved,
+ *      half-copied or gone back to an older copy shows up as an
+ *      integrity error.
  *   3. The buffer is hinted with contig_advise(CONTIG_NOW) (or WANT, or
  *      not at all, or --hint collapse: madvise(MADV_COLLAPSE) on it, what
  *      one does without contigd); contig_query() figures before and after
@@ -24,10 +26,14 @@
  * contigd's collapse backend, which MADV_NOHUGEPAGE refuses.
  *
  * --chaos keeps a thread busy from the hint to the end (through
- * --interactive and --hold): fork() children that
- * read pages of the buffer (which makes them copy-on-write shared) and
- * exit, mmap/touch/munmap of a side region, and mprotect() of parts of
- * the buffer to read-write-exec and back (splitting and merging its VMA).
+ * --interactive and --hold): fork() children of the buffer's first
+ * CHAOS_PAGES pages (no writer thread's: the chaos thread rewrites them)
+ * that wait until the parent has written them again after the fork, then
+ * check that they still read exactly what they held at the fork and exit
+ * with the number of pages that do not (the parent requires exit status
+ * 0 and its own new values), mmap/touch/munmap of a side region, and
+ * mprotect() of parts of the buffer to read-write-exec and back
+ * (splitting and merging its VMA).
  *
  * --interactive (for the demo) prints "ready pid PID buffer START END"
  * and waits for a line on stdin before the hint, then prints "hinted:
@@ -37,7 +43,8 @@
  *                        [--hold SECONDS] [--allow-thp] [--interactive]
  *                        [--chaos] [--json]
  * Exit: 0 all intact (and with "now": the hint succeeded), 1 integrity
- * errors, 2 usage or set-up error, 3 the hint failed.
+ * errors (a fork child or the partner not exiting 0 among them), 2 usage
+ * or set-up error, 3 the hint failed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -67,10 +74,14 @@
 #define TURN_PAGES 4
 #define WORDS (PAGE / 8)
 #define MAX_WRITERS 16
+/* --chaos: pages at the start of the buffer that only the chaos thread writes. */
+#define CHAOS_PAGES 16
 
 struct writers {
 	char *buf;
 	size_t npages;
+	size_t first; /* writer threads keep to [first, npages) */
+	uint64_t *seq; /* per page: the sequence number last written */
 	unsigned int n;
 	pthread_t t[MAX_WRITERS];
 	atomic_bool stop;
@@ -132,18 +143,18 @@ static void *writer(void *arg)
 	size_t i;
 
 	while (!atomic_load(&w->stop)) {
-		for (i = c->idx; i < w->npages && !atomic_load(&w->stop);
-		     i += w->n) {
+		for (i = w->first + c->idx;
+		     i < w->npages && !atomic_load(&w->stop); i += w->n) {
 			uint64_t *p = (uint64_t *)(w->buf + i * PAGE);
 
-			if (!page_ok(p, i)) {
+			if (!page_ok(p, i) || p[0] != w->seq[i]) {
 				atomic_fetch_add(&w->errors, 1);
 				fprintf(stderr,
 					"contig_workload %d: page %zu corrupt (seq %" PRIu64
-					")\n",
-					(int)getpid(), i, p[0]);
+					", wrote %" PRIu64 ")\n",
+					(int)getpid(), i, p[0], w->seq[i]);
 			}
-			page_write(p, i, p[0] + 1);
+			page_write(p, i, ++w->seq[i]);
 			atomic_fetch_add(&w->rewrites, 1);
 		}
 	}
@@ -174,9 +185,12 @@ static uint64_t writers_stop(struct writers *w)
 	atomic_store(&w->stop, true);
 	for (i = 0; i < w->n; i++)
 		pthread_join(w->t[i], NULL);
-	for (p = 0; p < w->npages; p++)
-		if (!page_ok((const uint64_t *)(w->buf + p * PAGE), p))
+	for (p = 0; p < w->npages; p++) {
+		const uint64_t *q = (const uint64_t *)(w->buf + p * PAGE);
+
+		if (!page_ok(q, p) || q[0] != w->seq[p])
 			atomic_fetch_add(&w->errors, 1);
+	}
 	return atomic_load(&w->errors);
 }
 
@@ -261,37 +275,83 @@ struct opts {
 struct chaos {
 	char *buf;
 	size_t npages;
+	uint64_t *seq; /* the writers' table: pages [0, CHAOS_PAGES) are ours */
 	pthread_t t;
 	atomic_bool stop;
-	atomic_uint_fast64_t forks, remaps, mprotects, errors;
+	atomic_uint_fast64_t forks, remaps, mprotects, errors, fork_errors;
 };
+
+/* Pages [0, CHAOS_PAGES) that do not read exactly sequence number seq. */
+static int cow_wrong(const char *buf, uint64_t seq)
+{
+	int bad = 0;
+	size_t k;
+
+	for (k = 0; k < CHAOS_PAGES; k++) {
+		const uint64_t *p = (const uint64_t *)(buf + k * PAGE);
+
+		bad += !page_ok(p, k) || p[0] != seq;
+	}
+	return bad;
+}
+
+/*
+ * Fork a child of the chaos pages (all at sequence number c->seq[0]),
+ * write them again, let the child check that it still reads the old
+ * values: 0, or -1 (counted in fork_errors) when the child does not exit
+ * 0 or the parent's own pages are not what it wrote.
+ */
+static int cow_fork(struct chaos *c, int rd, int wr)
+{
+	uint64_t old = c->seq[0];
+	pid_t pid;
+	size_t k;
+	int st, bad;
+	char t = 'w';
+
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		if (read(rd, &t, 1) != 1)
+			_exit(100);
+		_exit(cow_wrong(c->buf, old));
+	}
+	for (k = 0; k < CHAOS_PAGES; k++) {
+		page_write((uint64_t *)(c->buf + k * PAGE), k, old + 1);
+		c->seq[k] = old + 1;
+	}
+	if (write(wr, &t, 1) != 1)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid)
+		st = -1;
+	atomic_fetch_add(&c->forks, 1);
+	bad = cow_wrong(c->buf, old + 1);
+	if (WIFEXITED(st) && !WEXITSTATUS(st) && !bad)
+		return 0;
+	atomic_fetch_add(&c->fork_errors, 1);
+	fprintf(stderr,
+		"contig_workload %d: fork child %d (seq %" PRIu64
+		"): status %#x, %d page(s) wrong in the parent\n",
+		(int)getpid(), (int)pid, old, (unsigned int)st, bad);
+	return -1;
+}
 
 static void *chaos_main(void *arg)
 {
 	struct chaos *c = arg;
 	uint64_t seed = 0x1234;
+	int go[2];
 
+	if (pipe(go)) {
+		atomic_fetch_add(&c->fork_errors, 1);
+		return NULL;
+	}
 	while (!atomic_load(&c->stop)) {
 		size_t at = (size_t)(mix(++seed) % (c->npages - 64));
 		char *side;
-		pid_t pid;
-		int st;
 
-		pid = fork();
-		if (pid == 0) {
-			size_t k;
-
-			for (k = 0; k < 16; k++)
-				if (!page_ok((const uint64_t *)(c->buf +
-								(at + k) * PAGE),
-					     at + k))
-					_exit(1);
-			_exit(0);
-		}
-		if (pid > 0 && waitpid(pid, &st, 0) == pid) {
-			atomic_fetch_add(&c->forks, 1);
-			/* a page caught mid-rewrite may fail in the child */
-		}
+		cow_fork(c, go[0], go[1]);
 		side = mmap(NULL, 256 * PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (side != MAP_FAILED) {
@@ -307,6 +367,8 @@ static void *chaos_main(void *arg)
 		else
 			atomic_fetch_add(&c->errors, 1);
 	}
+	close(go[0]);
+	close(go[1]);
 	return NULL;
 }
 
@@ -405,7 +467,9 @@ static int partner(size_t npages, unsigned int nwriters, int in, int out,
 	uint64_t errors;
 
 	w.buf = map_aligned(npages * PAGE);
-	if (!w.buf || fault_interleaved(w.buf, npages, NULL, in, out, false))
+	w.seq = calloc(npages, sizeof(*w.seq));
+	if (!w.buf || !w.seq ||
+	    fault_interleaved(w.buf, npages, NULL, in, out, false))
 		return 2;
 	if (writers_start(&w))
 		return 2;
@@ -424,7 +488,8 @@ int main(int argc, char **argv)
 	struct contig_report before, after;
 	uint64_t *pfn_before = NULL, *pfn_after = NULL;
 	bool frames = false;
-	int to_child[2], to_parent[2], rep[2], hint_err = 0, status;
+	int to_child[2], to_parent[2], rep[2], hint_err = 0, status = -1;
+	int partner_failed = 0;
 	uint64_t child_errors = UINT64_MAX, errors;
 	struct timespec t0, t1;
 	size_t npages;
@@ -435,10 +500,12 @@ int main(int argc, char **argv)
 	npages = o.mib * (1UL << 20) / PAGE;
 	w.npages = npages;
 	w.n = o.writers;
+	w.first = o.chaos ? CHAOS_PAGES : 0;
+	w.seq = calloc(npages, sizeof(*w.seq));
 	w.buf = map_aligned(npages * PAGE);
 	churn = mmap(NULL, 4096 * PAGE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!w.buf || churn == MAP_FAILED || pipe(to_child) ||
+	if (!w.buf || !w.seq || churn == MAP_FAILED || pipe(to_child) ||
 	    pipe(to_parent) || pipe(rep)) {
 		perror("contig_workload: set-up");
 		return 2;
@@ -473,6 +540,7 @@ int main(int argc, char **argv)
 	}
 	chaos.buf = w.buf;
 	chaos.npages = npages;
+	chaos.seq = w.seq;
 	if (o.chaos && pthread_create(&chaos.t, NULL, chaos_main, &chaos)) {
 		perror("contig_workload: chaos thread");
 		return 2;
@@ -507,7 +575,13 @@ int main(int argc, char **argv)
 	if (read(rep[0], &child_errors, sizeof(child_errors)) !=
 	    sizeof(child_errors))
 		child_errors = UINT64_MAX;
-	waitpid(pid, &status, 0);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fprintf(stderr, "contig_workload: the partner ended with status %#x\n",
+			(unsigned int)status);
+		partner_failed = 1;
+	}
+	errors += atomic_load(&chaos.fork_errors) + partner_failed;
 
 	if (o.json) {
 		printf("{\"pid\":%d,\"mib\":%zu,\"hint\":\"%s\",\"hint_error\":\"%s\",",
@@ -516,9 +590,10 @@ int main(int argc, char **argv)
 		print_report("before", &before, true);
 		putchar(',');
 		print_report("after", &after, true);
-		printf(",\"chaos\":{\"forks\":%" PRIu64 ",\"remaps\":%" PRIu64
-		       ",\"mprotects\":%" PRIu64 "}",
+		printf(",\"chaos\":{\"forks\":%" PRIu64 ",\"fork_errors\":%" PRIu64
+		       ",\"remaps\":%" PRIu64 ",\"mprotects\":%" PRIu64 "}",
 		       (uint64_t)atomic_load(&chaos.forks),
+		       (uint64_t)atomic_load(&chaos.fork_errors),
 		       (uint64_t)atomic_load(&chaos.remaps),
 		       (uint64_t)atomic_load(&chaos.mprotects));
 		if (frames)
@@ -542,6 +617,7 @@ int main(int argc, char **argv)
 	}
 	free(pfn_before);
 	free(pfn_after);
+	free(w.seq);
 	if (errors || child_errors)
 		return 1;
 	return hint_err ? 3 : 0;

@@ -41,6 +41,9 @@ struct wrap {
 	int job_fd;
 	unsigned int binds;
 	bool outside;
+	pid_t bound_pid; /* what bind() was last told */
+	int bound_fd;
+	int fd_at_apply; /* bound_fd when apply() first ran */
 };
 
 struct fixture {
@@ -95,6 +98,8 @@ static int wrap_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 		vanish(f, i, f->kill_exits);
 	if (i >= 0 && f->exited[i])
 		return -ESRCH;
+	if (!wr->ops)
+		wr->fd_at_apply = wr->bound_pid == pid ? wr->bound_fd : -2;
 	wr->ops += nr;
 	return backend_apply(wr->inner, pid, ops, nr);
 }
@@ -133,6 +138,8 @@ static int wrap_bind(struct backend *b, pid_t pid, int pidfd)
 		wr->job_pid = pid;
 		wr->job_fd = pidfd;
 	}
+	wr->bound_pid = pid;
+	wr->bound_fd = pidfd;
 	wr->binds++;
 	return 0;
 }
@@ -388,6 +395,46 @@ START_TEST(test_worker_binds_backend)
 }
 END_TEST
 
+/*
+ * The backend is told, before the first op, the pidfd of the process the
+ * job is bound to (kmod names the process by it), or -1 for a job bound
+ * to none.
+ */
+START_TEST(test_worker_binds_pidfd)
+{
+	struct target t = TARGET_UNBOUND(PID0 + 2);
+	struct fixture f;
+	struct job *j;
+	bool joined, kicked;
+	int fd;
+
+	setup(&f, 17);
+	j = run_job(&f, 0);
+	ck_assert_int_ge(f.wrap.binds, 1);
+	ck_assert_int_eq(f.wrap.fd_at_apply, -1);
+	queue_job_free(j);
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	t.pidfd = fd; /* the job owns it now */
+	f.wrap.ops = 0;
+	procs_lock(&f.procs);
+	ck_assert_ptr_nonnull(procs_get(&f.procs, PID0 + 2, true));
+	procs_unlock(&f.procs);
+	ck_assert_int_eq(queue_push_target(&f.q, &t, 0, 0, 0, JOB_PRIO_DEFRAG,
+					   &j, &joined),
+			 0);
+	ck_assert_ptr_eq(queue_pop(&f.q, &kicked), j);
+	worker_run_job(&f.w, j);
+	ck_assert_uint_gt(f.wrap.ops, 0);
+	ck_assert_int_eq(f.wrap.fd_at_apply, fd);
+	queue_finish(&f.q, j);
+	ck_assert_ptr_eq(queue_take_done(&f.q), j);
+	queue_job_free(j);
+	teardown(&f);
+}
+END_TEST
+
 /* Jobs of a process that no longer exists fail cleanly, claim nothing. */
 START_TEST(test_worker_no_such_process)
 {
@@ -563,6 +610,7 @@ Suite *test_worker_suite(void)
 	tcase_add_loop_test(tc, test_worker_vanish_mid_plan, 0, 6);
 	tcase_add_test(tc, test_worker_no_such_process);
 	tcase_add_test(tc, test_worker_binds_backend);
+	tcase_add_test(tc, test_worker_binds_pidfd);
 	tcase_add_loop_test(tc, test_worker_busy_repass, 0, 2);
 	tcase_add_test(tc, test_worker_thread);
 	tcase_add_test(tc, test_worker_stop_cancels);

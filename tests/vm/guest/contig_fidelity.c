@@ -139,20 +139,11 @@ static int t_cow_zap_fork(void)
 
 /* ---- finding 2: PG_swapbacked and MADV_FREE ---------------------------- */
 
-/* Flags of the frame of va, after draining the per-CPU LRU batches. */
-static uint64_t frame_flags(const void *va)
-{
-	uint64_t fl = 0;
-
-	kpageflags(frame(va), &fl, 1);
-	return fl;
-}
-
 static int t_lazyfree(void)
 {
 	char *m = pages(2, MAP_PRIVATE), *lazy, *used;
 	uint64_t pl, pu;
-	int r = PASS, i;
+	int r = PASS;
 
 	if (!m)
 		return FAIL;
@@ -160,13 +151,8 @@ static int t_lazyfree(void)
 	used = m + PG;
 	paint(lazy, 0x1100);
 	paint(used, 0x2200);
-	if (madvise(lazy, PG, MADV_FREE))
-		return skipped("no MADV_FREE");
-	/* MADV_FREE takes effect when this CPU's lazyfree batch drains. */
-	for (i = 0; i < 10 && (frame_flags(lazy) & KPF_SWAPBACKED); i++)
-		put_str("/proc/sys/vm/compact_memory", "1");
-	if (frame_flags(lazy) & KPF_SWAPBACKED)
-		return skipped("MADV_FREE never cleared PG_swapbacked");
+	if (make_lazyfree(lazy))
+		return SKIP;
 	pl = frame(lazy);
 	pu = frame(used);
 	r |= want("exchange", xchg_retry(lazy, used), 0);

@@ -10,9 +10,13 @@
  * random kinds, flags, reserved and unused fields, pids (ours, a child's, init's,
  * none), addresses (our pages, the child's, unmapped, kernel, unaligned)
  * and frame numbers (any, free, anywhere). Meanwhile our buffer and a
- * child's keep a per-page pattern.
+ * child's keep a per-page pattern, and a forker thread keeps forking
+ * children of a third buffer (also a target): after each fork it writes
+ * the buffer again, then the child checks that it still reads exactly
+ * the values of the fork and exits with the number of pages that do not.
  *
- * Afterwards: every page of both buffers still holds its pattern, no
+ * Afterwards: every page of both buffers still holds its pattern, every
+ * fork child exited 0 and the forker's own pages hold its last values, no
  * page is left isolated (nr_isolated_* back to where they were), and the
  * free memory came back (no leaked page). Prints one
  * "CONTIG-JSON: {...}" line with the counts; exit 0 when all holds.
@@ -44,6 +48,10 @@ static int devfd;
 static char *buf;
 static pid_t child;
 static char *child_buf; /* same address in the child (forked) */
+#define COW_PAGES 64
+static char *cow_buf; /* the forker's */
+static atomic_int cow_pid; /* its latest child, a target too */
+static atomic_long cow_forks, cow_failures;
 static uint64_t max_pfn;
 static atomic_long batches_left;
 static atomic_long ops_sent, ops_done, ioctl_ok, by_errno[NERR + 1];
@@ -62,20 +70,25 @@ static uint64_t pattern(size_t page, size_t word, uint64_t seed)
 	       seed;
 }
 
-static void fill(char *p, uint64_t seed)
+static void fill_n(char *p, size_t n, uint64_t seed)
 {
 	size_t i, w;
 
-	for (i = 0; i < PAGES; i++)
+	for (i = 0; i < n; i++)
 		for (w = 0; w < PG / 8; w++)
 			((uint64_t *)(p + i * PG))[w] = pattern(i, w, seed);
 }
 
-static size_t check(const char *p, uint64_t seed)
+static void fill(char *p, uint64_t seed)
+{
+	fill_n(p, PAGES, seed);
+}
+
+static size_t check_n(const char *p, size_t n, uint64_t seed)
 {
 	size_t i, w, bad = 0;
 
-	for (i = 0; i < PAGES; i++)
+	for (i = 0; i < n; i++)
 		for (w = 0; w < PG / 8; w++)
 			if (((const uint64_t *)(p + i * PG))[w] !=
 			    pattern(i, w, seed)) {
@@ -83,6 +96,67 @@ static size_t check(const char *p, uint64_t seed)
 				break;
 			}
 	return bad;
+}
+
+static size_t check(const char *p, uint64_t seed)
+{
+	return check_n(p, PAGES, seed);
+}
+
+/*
+ * Fork children of cow_buf while the fuzzers run: the parent writes the
+ * buffer again after each fork; the child, told so through a pipe, must
+ * still read generation g and exits with its count of wrong pages.
+ */
+static void *forker(void *arg)
+{
+	uint64_t g = 0x1000;
+	int go[2], st;
+	pid_t pid;
+	char t = 'g';
+
+	(void)arg;
+	if (pipe(go)) {
+		atomic_fetch_add(&cow_failures, 1);
+		return NULL;
+	}
+	fill_n(cow_buf, COW_PAGES, g);
+	while (atomic_load(&batches_left) > 0) {
+		pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			size_t bad;
+
+			if (read(go[0], &t, 1) != 1)
+				_exit(101);
+			bad = check_n(cow_buf, COW_PAGES, g);
+			_exit(bad > 100 ? 100 : (int)bad);
+		}
+		atomic_store(&cow_pid, pid);
+		fill_n(cow_buf, COW_PAGES, g + 1);
+		if (write(go[1], &t, 1) != 1)
+			kill(pid, SIGKILL);
+		if (waitpid(pid, &st, 0) != pid)
+			st = -1;
+		atomic_fetch_add(&cow_forks, 1);
+		g++;
+		if (WIFEXITED(st) && !WEXITSTATUS(st))
+			continue;
+		if (atomic_fetch_add(&cow_failures, 1) < 5)
+			fprintf(stderr,
+				"contig_ioctl_fuzz: fork child %d of generation %#" PRIx64
+				": status %#x\n",
+				(int)pid, g - 1, (unsigned int)st);
+	}
+	/* The parent's own copy holds the last generation. */
+	if (check_n(cow_buf, COW_PAGES, g)) {
+		fprintf(stderr, "contig_ioctl_fuzz: the forker's pages lost generation %#" PRIx64 "\n", g);
+		atomic_fetch_add(&cow_failures, 1);
+	}
+	close(go[0]);
+	close(go[1]);
+	return NULL;
 }
 
 static uint64_t pick_addr(uint64_t *s)
@@ -95,6 +169,9 @@ static uint64_t pick_addr(uint64_t *s)
 	case 3:
 		return (uint64_t)(uintptr_t)child_buf + rnd(s) % PAGES * PG;
 	case 4:
+		if (rnd(s) % 2)
+			return (uint64_t)(uintptr_t)cow_buf +
+			       rnd(s) % COW_PAGES * PG;
 		return 0;
 	case 5:
 		return 0xffff888000000000ULL + rnd(s) % (1ULL << 30);
@@ -114,7 +191,7 @@ static int32_t pick_pid(uint64_t *s)
 	case 1:
 		return getpid();
 	case 2:
-		return child;
+		return rnd(s) % 2 ? child : atomic_load(&cow_pid);
 	default:
 		return odd[rnd(s) % 5];
 	}
@@ -238,7 +315,7 @@ int main(int argc, char **argv)
 	int nthr = argc > 2 ? atoi(argv[2]) : 4, i, pipefd[2], status;
 	uint64_t free0, free1, iso0, iso1;
 	size_t bad_own, bad_child;
-	pthread_t t[16];
+	pthread_t t[16], ft;
 	long errors = 0;
 
 	if (nbatch <= 0 || nthr <= 0 || nthr > 16) {
@@ -256,8 +333,12 @@ int main(int argc, char **argv)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	child_buf = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED || child_buf == MAP_FAILED || pipe(pipefd))
+	cow_buf = mmap(NULL, COW_PAGES * PG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || child_buf == MAP_FAILED ||
+	    cow_buf == MAP_FAILED || pipe(pipefd))
 		return 2;
+	madvise(cow_buf, COW_PAGES * PG, MADV_NOHUGEPAGE);
 	madvise(buf, PAGES * PG, MADV_NOHUGEPAGE);
 	madvise(child_buf, PAGES * PG, MADV_NOHUGEPAGE);
 	fill(child_buf, 2);
@@ -273,8 +354,11 @@ int main(int argc, char **argv)
 	atomic_store(&batches_left, nbatch);
 	for (i = 0; i < nthr; i++)
 		pthread_create(&t[i], NULL, fuzz, (void *)(uintptr_t)(i + 1));
+	if (pthread_create(&ft, NULL, forker, NULL))
+		return 2;
 	for (i = 0; i < nthr; i++)
 		pthread_join(t[i], NULL);
+	pthread_join(ft, NULL);
 
 	bad_own = check(buf, 1);
 	if (write(pipefd[1], "x", 1) != 1)
@@ -290,7 +374,8 @@ int main(int argc, char **argv)
 	printf("CONTIG-JSON: {\"batches\":%ld,\"threads\":%d,\"ops\":%ld,"
 	       "\"ops_done\":%ld,\"ioctl_ok\":%ld,\"efault\":%ld,\"einval\":%ld,\"e2big\":%ld,"
 	       "\"enotty\":%ld,\"other_errors\":%ld,\"bad_pages_own\":%zu,"
-	       "\"child_status\":%zu,\"isolated_before\":%" PRIu64
+	       "\"child_status\":%zu,\"forks\":%ld,\"fork_failures\":%ld,"
+	       "\"isolated_before\":%" PRIu64
 	       ",\"isolated_after\":%" PRIu64 ",\"free_before\":%" PRIu64
 	       ",\"free_after\":%" PRIu64 "}\n",
 	       nbatch, nthr, atomic_load(&ops_sent), atomic_load(&ops_done),
@@ -301,8 +386,15 @@ int main(int argc, char **argv)
 		       atomic_load(&by_errno[EINVAL]) -
 		       atomic_load(&by_errno[E2BIG]) -
 		       atomic_load(&by_errno[ENOTTY]),
-	       bad_own, bad_child, iso0, iso1, free0, free1);
+	       bad_own, bad_child, atomic_load(&cow_forks),
+	       atomic_load(&cow_failures), iso0, iso1, free0, free1);
 	fflush(stdout);
+	if (atomic_load(&cow_failures) || !atomic_load(&cow_forks)) {
+		fprintf(stderr,
+			"contig_ioctl_fuzz: %ld of %ld fork children failed\n",
+			atomic_load(&cow_failures), atomic_load(&cow_forks));
+		return 1;
+	}
 	if (bad_own || bad_child) {
 		fprintf(stderr,
 			"contig_ioctl_fuzz: pages changed (own %zu, child status %zu)\n",

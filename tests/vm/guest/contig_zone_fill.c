@@ -6,11 +6,15 @@
  *   contig_zone_fill [PAIRS]      (default 256)
  *
  * Pairs of pages are faulted in the Normal zone, then the rest of Normal
- * is filled, so that the page an exchange by migration evicts lands where
- * the allocator falls back to (DMA32).  Every pair started in one zone, so
+ * is filled and its watermarks raised (watermark_scale_factor, put back
+ * afterwards) so that Normal stays below its low mark: a page the kernel
+ * evicts lands where the allocator falls back to (DMA32).  Every pair started in one zone, so
  * no op may report -EXDEV, and each op's outcome must say exactly which
  * of its two pages pagemap shows in another frame afterwards; a done op
- * has swapped the frames; every page keeps its contents.
+ * has swapped the frames; every page keeps its contents.  The second page
+ * of every fourth pair is mlocked, which no migration step may move: an
+ * exchange that evicted it first (into DMA32) would leave it there.  No
+ * page may leave Normal, done op or not: evictions stay in the zone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +23,23 @@
 
 #include "contig_ioctl.h"
 #include "guest_fidelity.h"
+
+#define WSF "/proc/sys/vm/watermark_scale_factor"
+
+/* The first line of a small file, without its newline: 0 or -errno. */
+static int get_str(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	buf[0] = 0;
+	ret = f && fgets(buf, (int)n, f) ? 0 : -EIO;
+
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return ret;
+}
 
 struct zone_span {
 	uint64_t start, end, free, low;
@@ -65,10 +86,12 @@ int main(int argc, char **argv)
 {
 	unsigned long long want_pairs = 256;
 	struct zone_span z;
+	char wsf[32];
 	struct contig_op *ops;
 	struct contig_batch b = { 0 };
 	uint64_t *before, *after, fill_pages;
 	size_t n = 0, exdev = 0, done = 0, bad_outcome = 0, bad_swap = 0;
+	size_t locked = 0, left_zone = 0;
 	char *m, *fill, *end;
 	int r = PASS;
 
@@ -102,6 +125,13 @@ int main(int argc, char **argv)
 
 		if (!in_zone(&z, frame(pa)) || !in_zone(&z, frame(pb)))
 			continue;
+		if (i % 4 == 3) {
+			if (mlock(pb, PG)) {
+				note("mlock: %s", strerror(errno));
+				return 1;
+			}
+			locked++;
+		}
 		ops[n] = (struct contig_op){ .kind = CONTIG_OP_EXCHANGE,
 					     .flags = CONTIG_OP_F_MIGRATE,
 					     .pid_a = getpid(),
@@ -123,6 +153,11 @@ int main(int argc, char **argv)
 		note("filling %" PRIu64 " pages: %s", fill_pages, strerror(errno));
 		return 1;
 	}
+	/* Filled, Normal sits at its low mark: raise the marks above it. */
+	if (get_str(WSF, wsf, sizeof(wsf)) || put_str(WSF, "1000")) {
+		note("cannot raise %s", WSF);
+		return 1;
+	}
 	normal_zone(&z);
 	note("%zu pairs in Normal; Normal now has %" PRIu64 " free pages (low mark %" PRIu64 ")",
 	     n, z.free, z.low);
@@ -136,6 +171,7 @@ int main(int argc, char **argv)
 		note("batch: %s, %u done", strerror(errno), b.done);
 		r = FAIL;
 	}
+	put_str(WSF, wsf);
 	for (size_t i = 0; i < n && !r; i++) {
 		uint64_t pa0 = before[2 * i], pb0 = before[2 * i + 1], pa1, pb1;
 		uint32_t want_out;
@@ -145,6 +181,10 @@ int main(int argc, char **argv)
 		want_out = (pa1 != pa0 ? CONTIG_OUT_A_MOVED : 0) |
 			   (pb1 != pb0 ? CONTIG_OUT_B_MOVED : 0);
 		exdev += ops[i].result == -EXDEV;
+		if ((!in_zone(&z, pa1) || !in_zone(&z, pb1)) && left_zone++ < 5)
+			note("pair %zu: %s, frames %#" PRIx64 "/%#" PRIx64
+			     " became %#" PRIx64 "/%#" PRIx64 ", outside Normal", i,
+			     strerror(-ops[i].result), pa0, pb0, pa1, pb1);
 		done += ops[i].result == 0;
 		if (ops[i].outcome != want_out && bad_outcome++ < 5)
 			note("pair %zu: %s, outcome %#x, pagemap says %#x", i,
@@ -153,11 +193,13 @@ int main(int argc, char **argv)
 			note("pair %zu: done but frames %#" PRIx64 "/%#" PRIx64
 			     " became %#" PRIx64 "/%#" PRIx64, i, pa0, pb0, pa1, pb1);
 	}
-	note("%zu ops: %zu done, %zu EXDEV, %zu outcomes wrong, %zu done ops not swapped",
-	     n, done, exdev, bad_outcome, bad_swap);
+	note("%zu ops (%zu with a locked page): %zu done, %zu EXDEV, %zu outcomes wrong, "
+	     "%zu done ops not swapped, %zu with a page outside Normal",
+	     n, locked, done, exdev, bad_outcome, bad_swap, left_zone);
 	r |= want("ops reporting -EXDEV for pages of one zone", (long long)exdev, 0);
 	r |= want("outcomes that disagree with pagemap", (long long)bad_outcome, 0);
 	r |= want("done ops whose frames were not swapped", (long long)bad_swap, 0);
+	r |= want("ops that left a page outside Normal", (long long)left_zone, 0);
 	for (size_t i = 0; i < 2 * want_pairs; i++)
 		if (wrong(m + i * PG, 0x100000 * (i + 1))) {
 			note("page %zu lost its contents", i);

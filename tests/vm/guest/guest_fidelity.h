@@ -99,6 +99,30 @@ static inline int put_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+/* Flags of the frame of va (0 when not present). */
+static inline uint64_t frame_flags(const void *va)
+{
+	uint64_t fl = 0;
+
+	kpageflags(frame(va), &fl, 1);
+	return fl;
+}
+
+/*
+ * MADV_FREE the page at p and wait until it took (PG_swapbacked clear):
+ * it does when this CPU's lazyfree batch drains.  PASS, or SKIP with why.
+ */
+static inline int make_lazyfree(char *p)
+{
+	if (madvise(p, PG, MADV_FREE))
+		return skipped("no MADV_FREE");
+	for (int i = 0; i < 10 && (frame_flags(p) & KPF_SWAPBACKED); i++)
+		put_str("/proc/sys/vm/compact_memory", "1");
+	if (frame_flags(p) & KPF_SWAPBACKED)
+		return skipped("MADV_FREE never cleared PG_swapbacked");
+	return PASS;
+}
+
 static inline int set_delay(unsigned int ms)
 {
 	char s[16];

@@ -59,11 +59,32 @@ fi
 insmod /contig.ko || fail "insmod /contig.ko (again)"
 contig_test info || fail "contig_test info after reload"
 
+# Swap on zram (Debian's kernels: the modules tests/vm/fetch-zram put in
+# /zram; the debug kernel has it built in) and the memory controller, for
+# the lazyfree cases under reclaim.
+zram_swap() {
+	if [ -f /zram/order ]; then
+		while read -r m; do
+			insmod "/zram/$m.ko" || return 1
+		done </zram/order
+	fi
+	[ -e /sys/block/zram0/disksize ] || return 1
+	echo 64M >/sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+
 # What an exchanged page keeps; then exchanges by migration with Normal
-# full.  Last: filling Normal leaves the pageblocks retyped for the cases
-# above, whose targets must be claimable.
+# full, without swap (reclaim would take the pages of the pairs).  Last:
+# filling Normal leaves the pageblocks retyped for the cases above, whose
+# targets must be claimable.
 if [ $# -eq 0 ]; then
 	contig_fidelity || fail "contig_fidelity exited with status $?"
+	zram_swap || fail "no zram swap (tests/vm/fetch-zram)"
+	echo "kmod: swap on $(sed -n 2p /proc/swaps)"
+	contig_lazyfree_swap || fail "contig_lazyfree_swap exited with status $?"
+	swapoff /dev/zram0 || fail "swapoff /dev/zram0"
 	contig_zone_fill || fail "contig_zone_fill exited with status $?"
 fi
 echo "kmod: ok"

@@ -10,7 +10,11 @@
 #     faulted interleaved with a partner process: the partner's pages in
 #     the chosen window are what gets exchanged; the partner exits at the
 #     end of the round.
-# Writer threads in all four processes rewrite and check every page.
+# Writer threads in all four processes rewrite and check every page
+# against the sequence number they last wrote; the chaos thread's fork
+# children check exact values after the parent rewrote them and must exit
+# 0, and so must the partners (contig_workload counts any other status as
+# an integrity error).
 # Run it in a 1 GiB guest (the ctest does): the workloads then leave no
 # free stretch as large as the main buffer, so its window is made of
 # other processes' pages and contigd must exchange; with free memory to
@@ -19,12 +23,14 @@
 # log must stay free of BUG/WARNING/Oops (tests/vm/run checks). The
 # chaos splits the VMAs being worked on, so contiguity is not asked for.
 # Prints "CONTIG-JSON: {...}" with the totals.
-# Usage: stress.sh [MIN_EXCHANGES] [MiB of the main workload]
-#        (default 100000 256)
+# Usage: stress.sh [MIN_EXCHANGES] [MiB of the main workload] [MiB of the
+#        chaos workload]   (default 100000 256 64; the debug kernel, several
+#        times slower, runs 2000 64 32)
 set -eu
 
 min=${1:-100000}
 mib=${2:-256}
+chaos_mib=${3:-64}
 # Rounds bring 7 000 to 13 000 exchanges each (8 to 14 rounds seen for
 # 100 000); the cap only ends a run that has stopped exchanging.
 max_rounds=24
@@ -55,6 +61,8 @@ tally() { # name json exit-status
 	case $3 in 0 | 3) ;; *) fail "$1 exited with $3" ;; esac
 	e=$(num integrity_errors "$2")
 	[ "$e" = 0 ] || fail "$1: ${e:-no} integrity errors"
+	f=$(num fork_errors "$2")
+	[ "${f:-0}" = 0 ] || fail "$1: $f fork children failed"
 	errors=$((errors + e))
 	forks=$((forks + $(num forks "$2")))
 	remaps=$((remaps + $(num remaps "$2")))
@@ -80,7 +88,7 @@ while [ "$exchanged" -lt "$min" ]; do
 		fail "only $exchanged pages exchanged after $max_rounds rounds"
 	rm -f "$fifo" /tmp/chaos.out
 	mkfifo "$fifo"
-	CONTIGD_RUNTIME_DIR=$rd contig_workload_static --mib 64 --writers 1 \
+	CONTIGD_RUNTIME_DIR=$rd contig_workload_static --mib "$chaos_mib" --writers 1 \
 		--hint want --chaos --interactive --json <"$fifo" >/tmp/chaos.out 2>&1 &
 	cpid=$!
 	exec 3>"$fifo"
