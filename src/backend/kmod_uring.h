@@ -47,6 +47,15 @@ int kmod_uring_broken(const struct kmod_uring *u);
 uint64_t kmod_uring_busy_ns(const struct kmod_uring *u);
 
 /*
+ * How module ops name the process: by a pidfd (flags CONTIG_OP_F_PIDFD,
+ * id the descriptor) where the module takes them, else by pid.
+ */
+struct kmod_name {
+	__s32 id;
+	__u32 flags;
+};
+
+/*
  * The backend's apply(): ops of pid in batches of at most max_batch,
  * several in flight where they touch neither the same page nor the same
  * frame; each op gets its result.  0, or -errno as apply() returns it.
@@ -55,15 +64,6 @@ int kmod_uring_apply(struct kmod_uring *u, pid_t pid,
 		     const struct kmod_name *who, struct backend_op *ops,
 		     size_t nr, unsigned int max_batch, kmod_pfn_reader rd,
 		     void *rd_arg);
-
-/*
- * How module ops name the process: by a pidfd (flags CONTIG_OP_F_PIDFD,
- * id the descriptor) where the module takes them, else by pid.
- */
-struct kmod_name {
-	__s32 id;
-	__u32 flags;
-};
 
 /* backend_kmod.c: ops[0..nr) of one kind as module ops of who. */
 void kmod_ops_fill(struct contig_op *k, const struct kmod_name *who,
