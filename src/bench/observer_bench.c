@@ -18,8 +18,12 @@
  *
  * The access sampler (sampler_cost.c): CPU with --procs children holding
  * --watch-mib MiB in all, watched in the default mode for
- * --watch-seconds; slowdown of a memory-bound loop over --loop-mib MiB,
- * --loop-phases pairs of --loop-seconds each. --no-sampler: skip both;
+ * --watch-seconds, and the addresses it sampled (kernel helper); the
+ * slowdown of a memory-bound loop over --loop-mib MiB against an
+ * unwatched twin, --loop-phases phases of --loop-seconds each after
+ * --loop-warmup seconds of being watched (6 sampling periods: the proc
+ * sampler clears every round until the loop's heat is found steady),
+ * whose slowdown is given apart. --no-sampler: skip both;
  * --sampler-only: only these. --sample-seconds: the sampling period (1;
  * contigd takes a quarter of scan_interval, 7.5 s by default).
  */
@@ -213,14 +217,15 @@ int main(int argc, char **argv)
 		{ "no-sampler", no_argument, NULL, 'x' },
 		{ "sampler-only", no_argument, NULL, 'o' },
 		{ "sample-seconds", required_argument, NULL, 'T' },
+		{ "loop-warmup", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned rounds = 100, phases = 15, idle_secs = 5, nprocs = 100, ph;
 	unsigned watch_mib = 8192, watch_secs = 20, loop_mib = 256;
-	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1;
+	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1, warm = 0;
 	struct observer_opts sopts = { .log = quiet };
 	struct sampler_cpu scpu = { .cpu_pct = -1, .source = "none" };
-	double slow = -1;
+	struct sampler_slow slow = { -1, -1 };
 	bool sampler = true, faults = true;
 	struct samples det = { 0 }, unw = { 0 }, wat = { 0 };
 	struct samples add_w = { 0 }, add_u = { 0 };
@@ -249,6 +254,7 @@ int main(int argc, char **argv)
 				c == 'P' ? &loop_phases :
 				c == 'S' ? &loop_secs :
 				c == 'T' ? &sample_secs :
+				c == 'W' ? &warm :
 					   NULL;
 
 		if (c == 'x' || c == 'o') {
@@ -262,8 +268,9 @@ int main(int argc, char **argv)
 				"[--phases N] [--idle-seconds N] [--procs N]\n"
 				"       [--watch-mib N] [--watch-seconds N] "
 				"[--loop-mib N] [--loop-phases N]\n"
-				"       [--loop-seconds N] [--sample-seconds N] "
-				"[--no-sampler | --sampler-only]\n");
+				"       [--loop-seconds N] [--loop-warmup N] "
+				"[--sample-seconds N]\n"
+				"       [--no-sampler | --sampler-only]\n");
 			return 2;
 		}
 	}
@@ -335,12 +342,14 @@ int main(int argc, char **argv)
 		goto out;
 
 	sopts.sample_s = sample_secs;
+	if (!warm)
+		warm = 6 * sample_secs;
 	if (sampler) {
 		err = sampler_watched_cpu(&sopts, nprocs, watch_mib,
 					  watch_secs, &scpu);
 		if (!err)
 			err = sampler_slowdown(&sopts, loop_mib, loop_phases,
-					       loop_secs, &slow);
+					       warm, loop_secs, &slow);
 		if (err)
 			goto out;
 	}
@@ -360,7 +369,10 @@ int main(int argc, char **argv)
 	       "\"sampler_source\":\"%s\",\"sampler_watched_mib\":%llu,"
 	       "\"sampler_seconds\":%u,\"sampler_cpu_pct\":%.3f,"
 	       "\"sampler_rounds\":%llu,\"sampler_round_ms\":%.1f,"
+	       "\"sampler_addrs\":%llu,\"sampler_us_per_addr\":%.2f,"
 	       "\"sample_seconds\":%u,\"loop_mib\":%u,"
+	       "\"loop_warmup_seconds\":%u,"
+	       "\"loop_slowdown_warmup_pct\":%.2f,"
 	       "\"loop_slowdown_pct\":%.2f}\n",
 	       !faults ? "skipped" : bpf ? "bpf" : "proc", describe, d, w, u,
 	       bpf ? median(&add_w) : 0, bpf ? median(&add_u) : 0, wat.nr,
@@ -369,7 +381,11 @@ int main(int argc, char **argv)
 	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc, scpu.source,
 	       (unsigned long long)(scpu.watched_bytes >> 20), watch_secs,
 	       scpu.cpu_pct, (unsigned long long)scpu.rounds, scpu.round_ms,
-	       sample_secs, loop_mib, slow);
+	       (unsigned long long)scpu.addrs,
+	       scpu.addrs ? scpu.round_ms * 1e3 * (double)scpu.rounds /
+				    (double)scpu.addrs :
+			    -1.0,
+	       sample_secs, loop_mib, warm, slow.warm_pct, slow.pct);
 out:
 	if (err)
 		fprintf(stderr, "observer-bench: %s\n", strerror(-err));

@@ -7,13 +7,17 @@
  * polled every 0.5 s, as contigd's tick does, for secs seconds: our
  * CPU time over wall time, and the sampler's rounds and their CPU time.
  *
- * Slowdown: a child reads one random word per step of a mib MiB buffer
- * without pause, counting steps in shared memory. Phases of secs
- * seconds alternate: not watched, watched (the sampler clearing its
- * accessed bits). The rate is steps per CPU second of the child (other
- * load on the machine does not count); slowdown = 1 - watched rate /
- * unwatched rate, median over pairs of neighbouring phases, so that
- * drift cancels.
+ * Slowdown: two twin children each read one random word per step of
+ * their own mib MiB buffer without pause, counting steps in shared
+ * memory, side by side, so that whatever else loads the machine loads
+ * both alike. In each phase one twin is watched (the sampler clearing
+ * its accessed bits) and the other not, in turns, for warm + secs
+ * seconds. The rate is steps per CPU second of a twin (time the other
+ * load takes its core away does not count); slowdown = 1 - watched
+ * rate / unwatched rate, median over the phases. The first warm seconds
+ * are the slowdown while the sampler learns that the loop's heat is
+ * steady (it clears every round then), the next secs the slowdown once
+ * it has (sampler_slowdown's two figures).
  */
 #include <errno.h>
 #include <signal.h>
@@ -144,6 +148,7 @@ int sampler_watched_cpu(const struct observer_opts *opts, unsigned nprocs,
 	if (out->rounds)
 		out->round_ms = (double)(c1.sample_cpu_ns - c0.sample_cpu_ns) /
 				1e6 / (double)out->rounds;
+	out->addrs = c1.sample_addrs - c0.sample_addrs;
 	out->source = observer_source_name(observer_source(o));
 out:
 	observer_close(o);
@@ -194,72 +199,93 @@ static double clock_s(clockid_t c)
 }
 
 /*
- * Steps per CPU second of the loop over secs seconds, polling o if not
- * NULL: per CPU second of its own, so that other load on the machine,
- * which takes the loop's core away at times, does not count.
+ * Over secs seconds, polling o: 1 - watched rate / unwatched rate in
+ * percent, the rates in steps per CPU second of each loop, so that other
+ * load on the machine, which takes a loop's core away at times, does
+ * not count.
  */
-static double rate(_Atomic uint64_t *steps, clockid_t kid_clock,
-		   struct observer *o, unsigned secs)
+static double pair_slowdown(_Atomic uint64_t *steps, const clockid_t *kc,
+			    struct observer *o, unsigned w, unsigned secs)
 {
-	uint64_t s0 = atomic_load(steps);
-	double t0 = now_s(), c0 = clock_s(kid_clock);
+	uint64_t s0[2] = { atomic_load(&steps[0]), atomic_load(&steps[1]) };
+	double c0[2] = { clock_s(kc[0]), clock_s(kc[1]) }, r[2];
+	double t0 = now_s();
+	unsigned i;
 
 	while (now_s() - t0 < secs) {
-		if (o)
-			observer_poll(o);
+		observer_poll(o);
 		usleep(500000);
 	}
-	return (double)(atomic_load(steps) - s0) / (clock_s(kid_clock) - c0);
+	for (i = 0; i < 2; i++)
+		r[i] = (double)(atomic_load(&steps[i]) - s0[i]) /
+		       (clock_s(kc[i]) - c0[i]);
+	return 100.0 * (1.0 - r[w] / r[!w]);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return v[n / 2];
 }
 
 int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
-		     unsigned phases, unsigned secs, double *pct)
+		     unsigned phases, unsigned warm, unsigned secs,
+		     struct sampler_slow *out)
 {
 	_Atomic uint64_t *steps;
 	struct observer *o = NULL;
-	double *d = NULL, off, on;
-	clockid_t kc;
-	unsigned ph;
-	pid_t kid;
-	int err;
+	double *d = NULL, *dw;
+	clockid_t kc[2];
+	pid_t kid[2] = { -1, -1 };
+	unsigned ph, i;
+	int err = 0;
 
-	*pct = -1;
-	steps = mmap(NULL, sizeof(*steps), PROT_READ | PROT_WRITE,
+	out->warm_pct = out->pct = -1;
+	steps = mmap(NULL, 2 * sizeof(*steps), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (steps == MAP_FAILED)
 		return -errno;
-	atomic_store(steps, 0);
-	kid = fork();
-	if (kid == 0)
-		loop((uint64_t)mib * MIB, steps);
-	if (kid < 0) {
-		err = -errno;
-		goto out_map;
+	for (i = 0; i < 2 && !err; i++) {
+		atomic_store(&steps[i], 0);
+		kid[i] = fork();
+		if (kid[i] == 0)
+			loop((uint64_t)mib * MIB, &steps[i]);
+		if (kid[i] < 0)
+			err = -errno;
 	}
-	while (!atomic_load(steps))
-		usleep(10000);
-	err = -clock_getcpuclockid(kid, &kc);
-	d = calloc(phases, sizeof(*d));
+	for (i = 0; i < 2 && !err; i++) {
+		while (!atomic_load(&steps[i]))
+			usleep(10000);
+		err = -clock_getcpuclockid(kid[i], &kc[i]);
+	}
+	d = calloc(2 * (size_t)phases, sizeof(*d));
 	if (!err)
 		err = d ? observer_open(opts, &o) : -ENOMEM;
+	dw = d + phases;
+	/* The twins take turns at being watched. */
 	for (ph = 0; !err && ph < phases; ph++) {
-		off = rate(steps, kc, NULL, secs);
-		err = observer_watch(o, kid);
+		unsigned w = ph % 2;
+
+		err = observer_watch(o, kid[w]);
 		if (err)
 			break;
-		on = rate(steps, kc, o, secs);
-		err = observer_unwatch(o, kid);
-		d[ph] = 100.0 * (1.0 - on / off);
+		if (warm)
+			dw[ph] = pair_slowdown(steps, kc, o, w, warm);
+		d[ph] = pair_slowdown(steps, kc, o, w, secs);
+		err = observer_unwatch(o, kid[w]);
 	}
 	if (!err) {
-		qsort(d, phases, sizeof(*d), cmp_dbl);
-		*pct = d[phases / 2];
+		out->pct = median(d, phases);
+		out->warm_pct = warm ? median(dw, phases) : out->pct;
 	}
 	observer_close(o);
 	free(d);
-	kill(kid, SIGKILL);
-	waitpid(kid, NULL, 0);
-out_map:
-	munmap(steps, sizeof(*steps));
+	for (i = 0; i < 2; i++) {
+		if (kid[i] > 0) {
+			kill(kid[i], SIGKILL);
+			waitpid(kid[i], NULL, 0);
+		}
+	}
+	munmap(steps, 2 * sizeof(*steps));
 	return err;
 }

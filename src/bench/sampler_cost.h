@@ -12,6 +12,7 @@ struct sampler_cpu {
 	uint64_t watched_bytes;  /* resident in the watched children */
 	uint64_t rounds;         /* sampler rounds in the time */
 	double round_ms;         /* CPU time of one round, mean */
+	uint64_t addrs;          /* addresses sampled (kernel helper) */
 	const char *source;      /* observer_source_name() */
 	char describe[512];
 };
@@ -23,11 +24,18 @@ struct sampler_cpu {
 int sampler_watched_cpu(const struct observer_opts *opts, unsigned nprocs,
 			unsigned mib, unsigned secs, struct sampler_cpu *out);
 
+struct sampler_slow {
+	double warm_pct; /* the first warm seconds of being watched */
+	double pct;      /* the secs seconds after them */
+};
+
 /*
  * Slowdown in percent of a memory-bound loop over mib MiB from being
- * watched: median of phases pairs of secs seconds each. 0 or -errno.
+ * watched, against an unwatched twin beside it: median of phases phases
+ * of warm, then secs seconds. 0 or -errno.
  */
 int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
-		     unsigned phases, unsigned secs, double *pct);
+		     unsigned phases, unsigned warm, unsigned secs,
+		     struct sampler_slow *out);
 
 #endif

@@ -430,4 +430,5 @@ void observer_counters(const struct observer *o, struct observer_counters *c)
 		obs_bpf_counters(o, c);
 	c->sample_rounds = o->rounds;
 	c->sample_cpu_ns = o->round_cpu_ns;
+	c->sample_addrs = o->sample_addrs;
 }

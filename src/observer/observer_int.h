@@ -21,6 +21,7 @@ struct observer {
 	uint64_t next_sample_ns;  /* bpf mode: the access sampler's next round */
 	uint64_t sample_ns;       /* its period, at least */
 	uint64_t rounds, round_cpu_ns; /* sampler rounds, their CPU time */
+	uint64_t sample_addrs;    /* addresses sampled (young) */
 	uint64_t last_poll_ns;
 	struct observer_event *evq;
 	size_t ev_nr, ev_cap;

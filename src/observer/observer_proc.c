@@ -37,9 +37,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROC_STEADY 2    /* steady measures in a row before N doubles */
+#define PROC_STEADY 2 /* steady measures in a row before N doubles */
 #define PROC_MAX_EVERY 4 /* ticks between clears of a steady process */
-#define PROC_SLACK 16    /* pages of difference that are still steady */
+#define PROC_SLACK 16 /* pages of difference that are still steady */
 
 struct proc_vma {
 	uint64_t start, end;
@@ -50,8 +50,8 @@ struct proc_pid {
 	pid_t pid;
 	struct proc_vma *v; /* VMAs at the last poll, in address order */
 	size_t nr, cap;
-	unsigned int every;  /* N: ticks per clear */
-	unsigned int phase;  /* this tick's place in the N */
+	unsigned int every; /* N: ticks per clear */
+	unsigned int phase; /* this tick's place in the N */
 	unsigned int steady; /* steady measures in a row */
 };
 
@@ -166,10 +166,10 @@ struct scan {
 	struct proc_pid *pp;
 	struct proc_vma *v;
 	size_t nr, cap;
-	size_t old;    /* cursor in pp->v */
+	size_t old; /* cursor in pp->v */
 	uint64_t now_ns;
 	bool baseline; /* first read: remember VMAs, add no heat */
-	bool measure;  /* the bits were cleared one tick ago: heat */
+	bool measure; /* the bits were cleared one tick ago: heat */
 	bool unsteady; /* a VMA's pages differ from the last measure */
 };
 
@@ -261,8 +261,11 @@ static int report_gone(struct observer *o, const struct proc_pid *pp,
 static int read_pid(struct observer *o, struct proc_pid *pp, uint64_t now_ns,
 		    bool baseline, bool measure, bool *unsteady)
 {
-	struct scan sc = { .o = o, .pp = pp, .now_ns = now_ns,
-			   .baseline = baseline, .measure = measure };
+	struct scan sc = { .o = o,
+			   .pp = pp,
+			   .now_ns = now_ns,
+			   .baseline = baseline,
+			   .measure = measure };
 	char path[256], *buf = NULL;
 	int err;
 
@@ -296,8 +299,7 @@ out:
 }
 
 /* A tick without a measure: each VMA's last measure again. */
-static int carry(struct observer *o, const struct proc_pid *pp,
-		 uint64_t now_ns)
+static int carry(struct observer *o, const struct proc_pid *pp, uint64_t now_ns)
 {
 	size_t i;
 	int err;
@@ -323,8 +325,7 @@ static void adapt(struct proc_pid *pp, bool unsteady)
 		return;
 	}
 	pp->steady++;
-	if (pp->every < PROC_MAX_EVERY &&
-	    pp->steady >= PROC_STEADY * pp->every)
+	if (pp->every < PROC_MAX_EVERY && pp->steady >= PROC_STEADY * pp->every)
 		pp->every *= 2;
 }
 

@@ -222,6 +222,7 @@ static int round_pid(struct observer *o, struct young_pid *p, uint64_t now)
 			err = n ? sample(y, p->pidfd, n) : 0;
 			if (err)
 				return err;
+			o->sample_addrs += n;
 			for (k = first; k < i; k++) {
 				regions_record(&p->v[k], y->res + off,
 					       nr_check[k - first],

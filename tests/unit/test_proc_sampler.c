@@ -118,7 +118,8 @@ START_TEST(test_steady_backoff)
 		after[t] = tick(o);
 	for (t = 0; t < 5 && !(after[t] && after[t + 1] && after[t + 2]); t++)
 		;
-	ck_assert_msg(t < 5, "no clear in three rounds in a row after a change");
+	ck_assert_msg(t < 5,
+		      "no clear in three rounds in a row after a change");
 
 	observer_close(o);
 	fake_proc_teardown();
