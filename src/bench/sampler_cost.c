@@ -20,6 +20,7 @@
  * it has (sampler_slowdown's two figures).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop_twins.h"
 #include "sampler_cost.h"
 
 #define MIB (1ull << 20)
@@ -157,135 +159,117 @@ out:
 	return err;
 }
 
-static volatile uint64_t sink;
-
-/* The memory-bound loop: counts steps into *steps until killed. */
-static void loop(uint64_t bytes, _Atomic uint64_t *steps)
+/* Polls o (when not NULL) for secs seconds, every 0.5 s. */
+static void poll_for(struct observer *o, unsigned secs)
 {
-	uint64_t *p, x = 0x9e3779b97f4a7c15ull, n = bytes / 8, sum = 0, k;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	for (;;) {
-		for (k = 0; k < 4096; k++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			sum += ((volatile uint64_t *)
-					p)[(x * 2685821657736338717ull) % n];
-		}
-		sink = sum;
-		atomic_fetch_add_explicit(steps, 4096, memory_order_relaxed);
-	}
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* CPU seconds of process clock c. */
-static double clock_s(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * Over secs seconds, polling o: 1 - watched rate / unwatched rate in
- * percent, the rates in steps per CPU second of each loop, so that other
- * load on the machine, which takes a loop's core away at times, does
- * not count.
- */
-static double pair_slowdown(_Atomic uint64_t *steps, const clockid_t *kc,
-			    struct observer *o, unsigned w, unsigned secs)
-{
-	uint64_t s0[2] = { atomic_load(&steps[0]), atomic_load(&steps[1]) };
-	double c0[2] = { clock_s(kc[0]), clock_s(kc[1]) }, r[2];
 	double t0 = now_s();
-	unsigned i;
 
 	while (now_s() - t0 < secs) {
-		observer_poll(o);
+		if (o)
+			observer_poll(o);
 		usleep(500000);
 	}
-	for (i = 0; i < 2; i++)
-		r[i] = (double)(atomic_load(&steps[i]) - s0[i]) /
-		       (clock_s(kc[i]) - c0[i]);
-	return 100.0 * (1.0 - r[w] / r[!w]);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_dbl);
-	return v[n / 2];
 }
 
 int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
 		     unsigned phases, unsigned warm, unsigned secs,
 		     struct sampler_slow *out)
 {
-	_Atomic uint64_t *steps;
 	struct observer *o = NULL;
-	double *d = NULL, *dw;
-	clockid_t kc[2];
-	pid_t kid[2] = { -1, -1 };
-	unsigned ph, i;
-	int err = 0;
+	struct loop_twins t;
+	struct twins_mark m;
+	double *d, *dw;
+	unsigned ph;
+	int err;
 
 	out->warm_pct = out->pct = -1;
-	steps = mmap(NULL, 2 * sizeof(*steps), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (steps == MAP_FAILED)
-		return -errno;
-	for (i = 0; i < 2 && !err; i++) {
-		atomic_store(&steps[i], 0);
-		kid[i] = fork();
-		if (kid[i] == 0)
-			loop((uint64_t)mib * MIB, &steps[i]);
-		if (kid[i] < 0)
-			err = -errno;
-	}
-	for (i = 0; i < 2 && !err; i++) {
-		while (!atomic_load(&steps[i]))
-			usleep(10000);
-		err = -clock_getcpuclockid(kid[i], &kc[i]);
-	}
 	d = calloc(2 * (size_t)phases, sizeof(*d));
-	if (!err)
-		err = d ? observer_open(opts, &o) : -ENOMEM;
+	if (!d)
+		return -ENOMEM;
 	dw = d + phases;
+	err = twins_start(&t, mib);
+	if (err)
+		goto out_free;
+	err = observer_open(opts, &o);
 	/* The twins take turns at being watched. */
 	for (ph = 0; !err && ph < phases; ph++) {
 		unsigned w = ph % 2;
 
-		err = observer_watch(o, kid[w]);
+		err = observer_watch(o, t.kid[w]);
 		if (err)
 			break;
-		if (warm)
-			dw[ph] = pair_slowdown(steps, kc, o, w, warm);
-		d[ph] = pair_slowdown(steps, kc, o, w, secs);
-		err = observer_unwatch(o, kid[w]);
+		twins_mark(&t, &m);
+		poll_for(o, warm);
+		dw[ph] = warm ? twins_slowdown(&t, &m, w, NULL) : 0;
+		twins_mark(&t, &m);
+		poll_for(o, secs);
+		d[ph] = twins_slowdown(&t, &m, w, NULL);
+		err = observer_unwatch(o, t.kid[w]);
+		fprintf(stderr,
+			"observer-bench: phase %u, twin %u watched: "
+			"%.2f %% in the warm-up, %.2f %% after\n",
+			ph, w, dw[ph], d[ph]);
 	}
 	if (!err) {
-		out->pct = median(d, phases);
-		out->warm_pct = warm ? median(dw, phases) : out->pct;
+		out->pct = twins_median_pairs(d, phases);
+		out->warm_pct = warm ? twins_median_pairs(dw, phases) : out->pct;
 	}
 	observer_close(o);
+	twins_stop(&t);
+out_free:
 	free(d);
-	for (i = 0; i < 2; i++) {
-		if (kid[i] > 0) {
-			kill(kid[i], SIGKILL);
-			waitpid(kid[i], NULL, 0);
+	return err;
+}
+
+/* Writes "1" to pid's clear_refs. 0 or -errno. */
+static int clear_refs(pid_t pid)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int sampler_clear_cost(unsigned mib, unsigned phases, unsigned secs,
+		       unsigned interval_ms, double *ms)
+{
+	struct loop_twins t;
+	struct twins_mark m;
+	unsigned ph, n;
+	double *d, t0, cpu;
+	int err;
+
+	*ms = -1;
+	d = calloc(phases, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	err = twins_start(&t, mib);
+	for (ph = 0; !err && ph < phases; ph++) {
+		unsigned w = ph % 2;
+
+		twins_mark(&t, &m);
+		t0 = now_s();
+		for (n = 0; !err && now_s() - t0 < secs; n++) {
+			err = clear_refs(t.kid[w]);
+			usleep(interval_ms * 1000);
 		}
+		/* the loop CPU lost, over the clears */
+		d[ph] = twins_slowdown(&t, &m, w, &cpu) / 100 * cpu * 1e3 / n;
+		fprintf(stderr,
+			"observer-bench: phase %u, twin %u cleared %u times: "
+			"%.2f ms of its CPU each\n",
+			ph, w, n, d[ph]);
 	}
-	munmap(steps, 2 * sizeof(*steps));
+	if (!err)
+		*ms = twins_median_pairs(d, phases);
+	twins_stop(&t);
+	free(d);
 	return err;
 }

@@ -38,4 +38,13 @@ int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
 		     unsigned phases, unsigned warm, unsigned secs,
 		     struct sampler_slow *out);
 
+/*
+ * Loop CPU lost per clear_refs of a twin's mib MiB, in ms: one twin's
+ * bits cleared every interval_ms for secs seconds, the other's not,
+ * in turns, median of phases. What the proc sampler costs a process per
+ * round it clears, whatever the period. 0 or -errno.
+ */
+int sampler_clear_cost(unsigned mib, unsigned phases, unsigned secs,
+		       unsigned interval_ms, double *ms);
+
 #endif
