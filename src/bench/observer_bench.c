@@ -384,6 +384,7 @@ int main(int argc, char **argv)
 	       "\"sampler_seconds\":%u,\"sampler_cpu_pct\":%.3f,"
 	       "\"sampler_rounds\":%llu,\"sampler_round_ms\":%.1f,"
 	       "\"sampler_addrs\":%llu,\"sampler_us_per_addr\":%.2f,"
+	       "\"sampler_ioctl_us_per_addr\":%.2f,"
 	       "\"sample_seconds\":%u,\"loop_mib\":%u,"
 	       "\"loop_warmup_seconds\":%u,"
 	       "\"loop_slowdown_warmup_pct\":%.2f,"
@@ -401,6 +402,7 @@ int main(int argc, char **argv)
 	       scpu.addrs ? scpu.round_ms * 1e3 * (double)scpu.rounds /
 				    (double)scpu.addrs :
 			    -1.0,
+	       scpu.addrs ? scpu.ioctl_ms * 1e3 / (double)scpu.addrs : -1.0,
 	       sample_secs, loop_mib, warm, slow.warm_pct, slow.pct, clear_ms,
 	       clear_ms < 0 ? -1 : clear_ms / 10 / sample_secs,
 	       clear_ms < 0 ? -1 : clear_ms / 10 / (4 * sample_secs));

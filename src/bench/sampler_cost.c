@@ -151,6 +151,7 @@ int sampler_watched_cpu(const struct observer_opts *opts, unsigned nprocs,
 		out->round_ms = (double)(c1.sample_cpu_ns - c0.sample_cpu_ns) /
 				1e6 / (double)out->rounds;
 	out->addrs = c1.sample_addrs - c0.sample_addrs;
+	out->ioctl_ms = (double)(c1.sample_ioctl_ns - c0.sample_ioctl_ns) / 1e6;
 	out->source = observer_source_name(observer_source(o));
 out:
 	observer_close(o);
@@ -212,7 +213,8 @@ int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
 	}
 	if (!err) {
 		out->pct = twins_median_pairs(d, phases);
-		out->warm_pct = warm ? twins_median_pairs(dw, phases) : out->pct;
+		out->warm_pct = warm ? twins_median_pairs(dw, phases) :
+				       out->pct;
 	}
 	observer_close(o);
 	twins_stop(&t);

@@ -13,6 +13,7 @@ struct sampler_cpu {
 	uint64_t rounds;         /* sampler rounds in the time */
 	double round_ms;         /* CPU time of one round, mean */
 	uint64_t addrs;          /* addresses sampled (kernel helper) */
+	double ioctl_ms;         /* CPU time of the sampling ioctls */
 	const char *source;      /* observer_source_name() */
 	char describe[512];
 };
