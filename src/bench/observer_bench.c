@@ -18,8 +18,16 @@
  *
  * The access sampler (sampler_cost.c): CPU with --procs children holding
  * --watch-mib MiB in all, watched in the default mode for
- * --watch-seconds; slowdown of a memory-bound loop over --loop-mib MiB,
- * --loop-phases pairs of --loop-seconds each. --no-sampler: skip both;
+ * --watch-seconds, and the addresses it sampled (kernel helper); the
+ * slowdown of a memory-bound loop over --loop-mib MiB against an
+ * unwatched twin, --loop-phases phases of --loop-seconds each after
+ * --loop-warmup seconds of being watched (6 sampling periods: the proc
+ * sampler clears every round until the loop's heat is found steady),
+ * whose slowdown is given apart. With the proc sampler also the loop's
+ * CPU lost per clear_refs (--clear-phases phases of --clear-seconds, a
+ * clear every 200 ms), and the slowdown that makes at one clear a round
+ * (while the sampler learns) and one in four rounds (once it has): on a
+ * busy host the direct figure drifts by more than the effect. --no-sampler: skip both;
  * --sampler-only: only these. --sample-seconds: the sampling period (1;
  * contigd takes a quarter of scan_interval, 7.5 s by default).
  */
@@ -213,14 +221,19 @@ int main(int argc, char **argv)
 		{ "no-sampler", no_argument, NULL, 'x' },
 		{ "sampler-only", no_argument, NULL, 'o' },
 		{ "sample-seconds", required_argument, NULL, 'T' },
+		{ "loop-warmup", required_argument, NULL, 'W' },
+		{ "clear-phases", required_argument, NULL, 'C' },
+		{ "clear-seconds", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned rounds = 100, phases = 15, idle_secs = 5, nprocs = 100, ph;
 	unsigned watch_mib = 8192, watch_secs = 20, loop_mib = 256;
-	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1;
+	unsigned loop_phases = 5, loop_secs = 3, sample_secs = 1, warm = 0;
+	unsigned clear_phases = 4, clear_secs = 10;
+	double clear_ms = -1;
 	struct observer_opts sopts = { .log = quiet };
 	struct sampler_cpu scpu = { .cpu_pct = -1, .source = "none" };
-	double slow = -1;
+	struct sampler_slow slow = { -1, -1 };
 	bool sampler = true, faults = true;
 	struct samples det = { 0 }, unw = { 0 }, wat = { 0 };
 	struct samples add_w = { 0 }, add_u = { 0 };
@@ -249,6 +262,9 @@ int main(int argc, char **argv)
 				c == 'P' ? &loop_phases :
 				c == 'S' ? &loop_secs :
 				c == 'T' ? &sample_secs :
+				c == 'W' ? &warm :
+				c == 'C' ? &clear_phases :
+				c == 'c' ? &clear_secs :
 					   NULL;
 
 		if (c == 'x' || c == 'o') {
@@ -262,8 +278,10 @@ int main(int argc, char **argv)
 				"[--phases N] [--idle-seconds N] [--procs N]\n"
 				"       [--watch-mib N] [--watch-seconds N] "
 				"[--loop-mib N] [--loop-phases N]\n"
-				"       [--loop-seconds N] [--sample-seconds N] "
-				"[--no-sampler | --sampler-only]\n");
+				"       [--loop-seconds N] [--loop-warmup N] "
+				"[--sample-seconds N]\n"
+				"       [--clear-phases N] [--clear-seconds N]\n"
+				"       [--no-sampler | --sampler-only]\n");
 			return 2;
 		}
 	}
@@ -335,12 +353,17 @@ int main(int argc, char **argv)
 		goto out;
 
 	sopts.sample_s = sample_secs;
+	if (!warm)
+		warm = 6 * sample_secs;
 	if (sampler) {
 		err = sampler_watched_cpu(&sopts, nprocs, watch_mib,
 					  watch_secs, &scpu);
 		if (!err)
 			err = sampler_slowdown(&sopts, loop_mib, loop_phases,
-					       loop_secs, &slow);
+					       warm, loop_secs, &slow);
+		if (!err && !strcmp(scpu.source, "proc"))
+			err = sampler_clear_cost(loop_mib, clear_phases,
+						 clear_secs, 200, &clear_ms);
 		if (err)
 			goto out;
 	}
@@ -360,8 +383,14 @@ int main(int argc, char **argv)
 	       "\"sampler_source\":\"%s\",\"sampler_watched_mib\":%llu,"
 	       "\"sampler_seconds\":%u,\"sampler_cpu_pct\":%.3f,"
 	       "\"sampler_rounds\":%llu,\"sampler_round_ms\":%.1f,"
+	       "\"sampler_addrs\":%llu,\"sampler_us_per_addr\":%.2f,"
+	       "\"sampler_ioctl_us_per_addr\":%.2f,"
 	       "\"sample_seconds\":%u,\"loop_mib\":%u,"
-	       "\"loop_slowdown_pct\":%.2f}\n",
+	       "\"loop_warmup_seconds\":%u,"
+	       "\"loop_slowdown_warmup_pct\":%.2f,"
+	       "\"loop_slowdown_pct\":%.2f,\"loop_ms_per_clear\":%.2f,"
+	       "\"loop_slowdown_model_warmup_pct\":%.2f,"
+	       "\"loop_slowdown_model_pct\":%.2f}\n",
 	       !faults ? "skipped" : bpf ? "bpf" : "proc", describe, d, w, u,
 	       bpf ? median(&add_w) : 0, bpf ? median(&add_u) : 0, wat.nr,
 	       REGION_PAGES, (unsigned long long)cnt.faults, snap_us, vl.nr,
@@ -369,7 +398,14 @@ int main(int argc, char **argv)
 	       bpf ? poll_bpf : poll_proc, idle_proc, poll_proc, scpu.source,
 	       (unsigned long long)(scpu.watched_bytes >> 20), watch_secs,
 	       scpu.cpu_pct, (unsigned long long)scpu.rounds, scpu.round_ms,
-	       sample_secs, loop_mib, slow);
+	       (unsigned long long)scpu.addrs,
+	       scpu.addrs ? scpu.round_ms * 1e3 * (double)scpu.rounds /
+				    (double)scpu.addrs :
+			    -1.0,
+	       scpu.addrs ? scpu.ioctl_ms * 1e3 / (double)scpu.addrs : -1.0,
+	       sample_secs, loop_mib, warm, slow.warm_pct, slow.pct, clear_ms,
+	       clear_ms < 0 ? -1 : clear_ms / 10 / sample_secs,
+	       clear_ms < 0 ? -1 : clear_ms / 10 / (4 * sample_secs));
 out:
 	if (err)
 		fprintf(stderr, "observer-bench: %s\n", strerror(-err));

@@ -7,15 +7,20 @@
  * polled every 0.5 s, as contigd's tick does, for secs seconds: our
  * CPU time over wall time, and the sampler's rounds and their CPU time.
  *
- * Slowdown: a child reads one random word per step of a mib MiB buffer
- * without pause, counting steps in shared memory. Phases of secs
- * seconds alternate: not watched, watched (the sampler clearing its
- * accessed bits). The rate is steps per CPU second of the child (other
- * load on the machine does not count); slowdown = 1 - watched rate /
- * unwatched rate, median over pairs of neighbouring phases, so that
- * drift cancels.
+ * Slowdown: two twin children each read one random word per step of
+ * their own mib MiB buffer without pause, counting steps in shared
+ * memory, side by side, so that whatever else loads the machine loads
+ * both alike. In each phase one twin is watched (the sampler clearing
+ * its accessed bits) and the other not, in turns, for warm + secs
+ * seconds. The rate is steps per CPU second of a twin (time the other
+ * load takes its core away does not count); slowdown = 1 - watched
+ * rate / unwatched rate, median over the phases. The first warm seconds
+ * are the slowdown while the sampler learns that the loop's heat is
+ * steady (it clears every round then), the next secs the slowdown once
+ * it has (sampler_slowdown's two figures).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -29,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop_twins.h"
 #include "sampler_cost.h"
 
 #define MIB (1ull << 20)
@@ -144,6 +150,8 @@ int sampler_watched_cpu(const struct observer_opts *opts, unsigned nprocs,
 	if (out->rounds)
 		out->round_ms = (double)(c1.sample_cpu_ns - c0.sample_cpu_ns) /
 				1e6 / (double)out->rounds;
+	out->addrs = c1.sample_addrs - c0.sample_addrs;
+	out->ioctl_ms = (double)(c1.sample_ioctl_ns - c0.sample_ioctl_ns) / 1e6;
 	out->source = observer_source_name(observer_source(o));
 out:
 	observer_close(o);
@@ -152,114 +160,118 @@ out:
 	return err;
 }
 
-static volatile uint64_t sink;
-
-/* The memory-bound loop: counts steps into *steps until killed. */
-static void loop(uint64_t bytes, _Atomic uint64_t *steps)
+/* Polls o (when not NULL) for secs seconds, every 0.5 s. */
+static void poll_for(struct observer *o, unsigned secs)
 {
-	uint64_t *p, x = 0x9e3779b97f4a7c15ull, n = bytes / 8, sum = 0, k;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	for (;;) {
-		for (k = 0; k < 4096; k++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			sum += ((volatile uint64_t *)
-					p)[(x * 2685821657736338717ull) % n];
-		}
-		sink = sum;
-		atomic_fetch_add_explicit(steps, 4096, memory_order_relaxed);
-	}
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* CPU seconds of process clock c. */
-static double clock_s(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * Steps per CPU second of the loop over secs seconds, polling o if not
- * NULL: per CPU second of its own, so that other load on the machine,
- * which takes the loop's core away at times, does not count.
- */
-static double rate(_Atomic uint64_t *steps, clockid_t kid_clock,
-		   struct observer *o, unsigned secs)
-{
-	uint64_t s0 = atomic_load(steps);
-	double t0 = now_s(), c0 = clock_s(kid_clock);
+	double t0 = now_s();
 
 	while (now_s() - t0 < secs) {
 		if (o)
 			observer_poll(o);
 		usleep(500000);
 	}
-	return (double)(atomic_load(steps) - s0) / (clock_s(kid_clock) - c0);
 }
 
 int sampler_slowdown(const struct observer_opts *opts, unsigned mib,
-		     unsigned phases, unsigned secs, double *pct)
+		     unsigned phases, unsigned warm, unsigned secs,
+		     struct sampler_slow *out)
 {
-	_Atomic uint64_t *steps;
 	struct observer *o = NULL;
-	double *d = NULL, off, on;
-	clockid_t kc;
+	struct loop_twins t;
+	struct twins_mark m;
+	double *d, *dw;
 	unsigned ph;
-	pid_t kid;
 	int err;
 
-	*pct = -1;
-	steps = mmap(NULL, sizeof(*steps), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (steps == MAP_FAILED)
-		return -errno;
-	atomic_store(steps, 0);
-	kid = fork();
-	if (kid == 0)
-		loop((uint64_t)mib * MIB, steps);
-	if (kid < 0) {
-		err = -errno;
-		goto out_map;
-	}
-	while (!atomic_load(steps))
-		usleep(10000);
-	err = -clock_getcpuclockid(kid, &kc);
-	d = calloc(phases, sizeof(*d));
-	if (!err)
-		err = d ? observer_open(opts, &o) : -ENOMEM;
+	out->warm_pct = out->pct = -1;
+	d = calloc(2 * (size_t)phases, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	dw = d + phases;
+	err = twins_start(&t, mib);
+	if (err)
+		goto out_free;
+	err = observer_open(opts, &o);
+	/* The twins take turns at being watched. */
 	for (ph = 0; !err && ph < phases; ph++) {
-		off = rate(steps, kc, NULL, secs);
-		err = observer_watch(o, kid);
+		unsigned w = ph % 2;
+
+		err = observer_watch(o, t.kid[w]);
 		if (err)
 			break;
-		on = rate(steps, kc, o, secs);
-		err = observer_unwatch(o, kid);
-		d[ph] = 100.0 * (1.0 - on / off);
+		twins_mark(&t, &m);
+		poll_for(o, warm);
+		dw[ph] = warm ? twins_slowdown(&t, &m, w, NULL) : 0;
+		twins_mark(&t, &m);
+		poll_for(o, secs);
+		d[ph] = twins_slowdown(&t, &m, w, NULL);
+		err = observer_unwatch(o, t.kid[w]);
+		fprintf(stderr,
+			"observer-bench: phase %u, twin %u watched: "
+			"%.2f %% in the warm-up, %.2f %% after\n",
+			ph, w, dw[ph], d[ph]);
 	}
 	if (!err) {
-		qsort(d, phases, sizeof(*d), cmp_dbl);
-		*pct = d[phases / 2];
+		out->pct = twins_median_pairs(d, phases);
+		out->warm_pct = warm ? twins_median_pairs(dw, phases) :
+				       out->pct;
 	}
 	observer_close(o);
+	twins_stop(&t);
+out_free:
 	free(d);
-	kill(kid, SIGKILL);
-	waitpid(kid, NULL, 0);
-out_map:
-	munmap(steps, sizeof(*steps));
+	return err;
+}
+
+/* Writes "1" to pid's clear_refs. 0 or -errno. */
+static int clear_refs(pid_t pid)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int sampler_clear_cost(unsigned mib, unsigned phases, unsigned secs,
+		       unsigned interval_ms, double *ms)
+{
+	struct loop_twins t;
+	struct twins_mark m;
+	unsigned ph, n;
+	double *d, t0, cpu;
+	int err;
+
+	*ms = -1;
+	d = calloc(phases, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	err = twins_start(&t, mib);
+	for (ph = 0; !err && ph < phases; ph++) {
+		unsigned w = ph % 2;
+
+		twins_mark(&t, &m);
+		t0 = now_s();
+		for (n = 0; !err && now_s() - t0 < secs; n++) {
+			err = clear_refs(t.kid[w]);
+			usleep(interval_ms * 1000);
+		}
+		/* the loop CPU lost, over the clears */
+		d[ph] = twins_slowdown(&t, &m, w, &cpu) / 100 * cpu * 1e3 / n;
+		fprintf(stderr,
+			"observer-bench: phase %u, twin %u cleared %u times: "
+			"%.2f ms of its CPU each\n",
+			ph, w, n, d[ph]);
+	}
+	if (!err)
+		*ms = twins_median_pairs(d, phases);
+	twins_stop(&t);
+	free(d);
 	return err;
 }

@@ -296,8 +296,7 @@ size_t observer_events(struct observer *o, struct observer_event *buf,
 	return n;
 }
 
-/* CPU time of the calling thread, ns. */
-static uint64_t cpu_ns(void)
+uint64_t obs_cpu_ns(void)
 {
 	struct timespec ts;
 
@@ -313,11 +312,11 @@ int observer_poll(struct observer *o)
 	if (o->mode == OBSERVER_MODE_BPF)
 		err = obs_bpf_poll(o, now);
 	if ((o->proc || o->young) && now >= o->next_sample_ns) {
-		uint64_t c0 = cpu_ns(), cost, wait;
+		uint64_t c0 = obs_cpu_ns(), cost, wait;
 		int e2 = o->young ? obs_young_poll(o, now) :
 				    obs_proc_poll(o, now);
 
-		cost = cpu_ns() - c0;
+		cost = obs_cpu_ns() - c0;
 		wait = cost * 1000 / OBS_SAMPLE_BUDGET_PERMILLE;
 		o->next_sample_ns = now + (wait > o->sample_ns ? wait :
 								 o->sample_ns);
@@ -430,4 +429,6 @@ void observer_counters(const struct observer *o, struct observer_counters *c)
 		obs_bpf_counters(o, c);
 	c->sample_rounds = o->rounds;
 	c->sample_cpu_ns = o->round_cpu_ns;
+	c->sample_addrs = o->sample_addrs;
+	c->sample_ioctl_ns = o->sample_ioctl_ns;
 }

@@ -109,6 +109,8 @@ struct observer_counters {
 	uint64_t events_lost;
 	uint64_t sample_rounds; /* access sampler rounds (both modes) */
 	uint64_t sample_cpu_ns; /* their CPU time */
+	uint64_t sample_addrs;  /* addresses the kernel helper sampled */
+	uint64_t sample_ioctl_ns; /* CPU time of those ioctls */
 };
 
 struct observer;

@@ -33,22 +33,7 @@
 #include "observer_bpf.skel.h"
 
 #include "bpf/observer.h"
-
-struct obs_bpf {
-	struct observer_bpf *skel;
-	struct bpf_link *links[16];
-	size_t nlinks;
-	int heat_fd, watched_fd, mm_fd, last_fd, counters_fd;
-	struct ring_buffer *rb;
-	bool have_iter;
-	bool batch_ok;
-	struct obs_heat_key *keys;
-	__u64 *vals;
-	size_t kv_cap;
-	struct observer *owner;
-	__u64 seen_lost;
-	__u64 faults; /* sum of the counters' growth */
-};
+#include "observer_bpf_int.h"
 
 enum fault_hook { HOOK_TP, HOOK_FENTRY, HOOK_NR };
 
@@ -358,56 +343,6 @@ void obs_bpf_close(struct observer *o)
 	o->bpf = NULL;
 }
 
-static long read_heat(struct obs_bpf *b);
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * Drop every map entry of the n tgids (sorted here): one walk of each
- * map, then the deletes.  Deleting the key a walk stands on restarts the
- * walk, and a walk per deleted entry made the exit of a process with
- * thousands of VMAs, or hundreds of exits at once, hold the main thread
- * for tens of seconds.
- */
-static void forget_tgids(struct obs_bpf *b, __u32 *tgids, size_t n)
-{
-	size_t max = bpf_map__max_entries(b->skel->maps.watched_mm), nr = 0;
-	__u64 *mm, key, next, *prev = NULL;
-	__u32 owner;
-	long heat, i;
-
-	if (!n)
-		return;
-	qsort(tgids, n, sizeof(*tgids), cmp_u32);
-	for (i = 0; i < (long)n; i++) {
-		bpf_map_delete_elem(b->watched_fd, &tgids[i]);
-		bpf_map_delete_elem(b->last_fd, &tgids[i]);
-	}
-	heat = read_heat(b);
-	for (i = 0; i < heat; i++)
-		if (bsearch(&b->keys[i].tgid, tgids, n, sizeof(*tgids),
-			    cmp_u32))
-			bpf_map_delete_elem(b->heat_fd, &b->keys[i]);
-	mm = malloc(max * sizeof(*mm));
-	if (!mm)
-		return;
-	while (nr < max && !bpf_map_get_next_key(b->mm_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(b->mm_fd, &next, &owner) &&
-		    bsearch(&owner, tgids, n, sizeof(*tgids), cmp_u32))
-			mm[nr++] = next;
-		key = next;
-		prev = &key;
-	}
-	for (i = 0; i < (long)nr; i++)
-		bpf_map_delete_elem(b->mm_fd, &mm[i]);
-	free(mm);
-}
-
 int obs_bpf_watch(struct observer *o, pid_t pid)
 {
 	struct obs_bpf *b = o->bpf;
@@ -439,7 +374,7 @@ int obs_bpf_unwatch(struct observer *o, pid_t pid)
 {
 	__u32 tgid = (__u32)pid;
 
-	forget_tgids(o->bpf, &tgid, 1);
+	obs_bpf_forget_tgids(o->bpf, &tgid, 1);
 	return 0;
 }
 
@@ -462,8 +397,7 @@ static int grow_kv(struct obs_bpf *b, size_t n)
 	return 0;
 }
 
-/* Read every heat counter into b->keys/vals; the count, or -errno. */
-static long read_heat(struct obs_bpf *b)
+long obs_bpf_read_heat(struct obs_bpf *b)
 {
 	size_t max = bpf_map__max_entries(b->skel->maps.heat), nr = 0;
 	struct obs_heat_key key, *prev = NULL;
@@ -514,12 +448,10 @@ static void heat_gone(void *ctx, const struct heat_entry *e)
 int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 {
 	struct obs_bpf *b = o->bpf;
-	struct observer_event ev;
 	const struct heat_entry *e;
 	__u32 slot = OBS_CNT_EVENTS_LOST;
 	__u64 lost, prev;
-	size_t i, n, nr_exited = 0;
-	__u32 *exited;
+	size_t i;
 	long nr;
 	int err;
 
@@ -527,7 +459,7 @@ int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 	if (err < 0)
 		return err;
 
-	nr = read_heat(b);
+	nr = obs_bpf_read_heat(b);
 	if (nr < 0)
 		return (int)nr;
 	for (i = 0; i < (size_t)nr; i++) {
@@ -545,19 +477,9 @@ int obs_bpf_poll(struct observer *o, uint64_t now_ns)
 	heat_prune(&o->faults, now_ns, 1e-3, heat_gone, b);
 
 	/* Exits: the processes are no longer watched. */
-	n = o->ev_nr;
-	exited = malloc((n ? n : 1) * sizeof(*exited));
-	if (!exited)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		ev = o->evq[i];
-		if (ev.type == OBSERVER_EV_EXIT) {
-			exited[nr_exited++] = (__u32)ev.pid;
-			obs_forget_pid(o, ev.pid);
-		}
-	}
-	forget_tgids(b, exited, nr_exited);
-	free(exited);
+	err = obs_bpf_forget_exited(o);
+	if (err)
+		return err;
 	if (!bpf_map_lookup_elem(b->counters_fd, &slot, &lost) &&
 	    lost != b->seen_lost) {
 		b->seen_lost = lost;

@@ -21,6 +21,8 @@ struct observer {
 	uint64_t next_sample_ns;  /* bpf mode: the access sampler's next round */
 	uint64_t sample_ns;       /* its period, at least */
 	uint64_t rounds, round_cpu_ns; /* sampler rounds, their CPU time */
+	uint64_t sample_addrs;    /* addresses sampled (young) */
+	uint64_t sample_ioctl_ns; /* CPU time in CONTIG_IOC_SAMPLE */
 	uint64_t last_poll_ns;
 	struct observer_event *evq;
 	size_t ev_nr, ev_cap;
@@ -34,6 +36,8 @@ struct observer {
 void obs_log(const struct observer *o, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t obs_now_ns(void);
+/* CPU time of the calling thread, ns. */
+uint64_t obs_cpu_ns(void);
 int obs_queue_event(struct observer *o, enum observer_event_type type,
 		    pid_t pid, uint64_t addr, uint64_t len, uint64_t arg);
 /* Forget a process everywhere in the front (heat, watch list). */

@@ -9,6 +9,21 @@
  * The same reader serves as the access sampler of bpf mode when no
  * better one is available (obs_proc_open_sampler): there it only feeds
  * heat, at the sampling period, and leaves events to the bpf programs.
+ *
+ * clear_refs clears every accessed bit of the process, and the process
+ * pays for setting each of them again: a process whose heat is steady
+ * is cleared less often. Every round (tick) of the sampler, a process
+ * sampled every N ticks (N = 1, 2 or 4):
+ *   N = 1        read (measure), clear;
+ *   N > 1        tick 0 of N: clear; tick 1: read (measure: pages
+ *                referenced in exactly one tick); the others: nothing.
+ * A tick without a measure adds each VMA's last measured pages to its
+ * heat, so heat keeps its unit (pages accessed per tick) and rate.
+ * After PROC_STEADY measures in a row agree with the previous ones
+ * (every VMA within a quarter, or PROC_SLACK pages) N doubles, up to
+ * PROC_MAX_EVERY; a measure that disagrees brings N back to 1 at once.
+ * In proc mode (no bpf) every tick reads smaps all the same, for the
+ * events; beside bpf a tick without a measure costs no syscall.
  */
 #include "array.h"
 #include "observer_int.h"
@@ -22,14 +37,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PROC_STEADY 2 /* steady measures in a row before N doubles */
+#define PROC_MAX_EVERY 4 /* ticks between clears of a steady process */
+#define PROC_SLACK 16 /* pages of difference that are still steady */
+
 struct proc_vma {
 	uint64_t start, end;
+	uint64_t pages; /* referenced in the last measured tick */
 };
 
 struct proc_pid {
 	pid_t pid;
 	struct proc_vma *v; /* VMAs at the last poll, in address order */
 	size_t nr, cap;
+	unsigned int every; /* N: ticks per clear */
+	unsigned int phase; /* this tick's place in the N */
+	unsigned int steady; /* steady measures in a row */
 };
 
 struct obs_proc {
@@ -143,26 +166,50 @@ struct scan {
 	struct proc_pid *pp;
 	struct proc_vma *v;
 	size_t nr, cap;
+	size_t old; /* cursor in pp->v */
 	uint64_t now_ns;
 	bool baseline; /* first read: remember VMAs, add no heat */
+	bool measure; /* the bits were cleared one tick ago: heat */
+	bool unsteady; /* a VMA's pages differ from the last measure */
 };
+
+static bool differ(uint64_t a, uint64_t b)
+{
+	uint64_t d = a > b ? a - b : b - a;
+
+	return d > (a > b ? a : b) / 4 + PROC_SLACK;
+}
+
+/* The same VMA at the previous read, or NULL. */
+static const struct proc_vma *old_vma(struct scan *sc, uint64_t start,
+				      uint64_t end)
+{
+	const struct proc_pid *pp = sc->pp;
+
+	while (sc->old < pp->nr && pp->v[sc->old].start < start)
+		sc->old++;
+	if (sc->old < pp->nr && pp->v[sc->old].start == start &&
+	    pp->v[sc->old].end == end)
+		return &pp->v[sc->old];
+	return NULL;
+}
 
 static int scan_vma(void *ctx, const struct obs_smaps_vma *sv)
 {
 	struct scan *sc = ctx;
+	const struct proc_vma *old = old_vma(sc, sv->start, sv->end);
+	struct proc_vma *v;
 	uint64_t kb;
-	int err;
 
-	struct proc_vma *v = array_reserve(sc->v, &sc->cap, sc->nr + 1,
-					   sizeof(*v), 64);
-
+	v = array_reserve(sc->v, &sc->cap, sc->nr + 1, sizeof(*v), 64);
 	if (!v)
 		return -ENOMEM;
 	sc->v = v;
-	sc->v[sc->nr].start = sv->start;
-	sc->v[sc->nr].end = sv->end;
-	sc->nr++;
-	if (sc->baseline)
+	v = &sc->v[sc->nr++];
+	v->start = sv->start;
+	v->end = sv->end;
+	v->pages = old ? old->pages : 0;
+	if (sc->baseline || !sc->measure)
 		return 0;
 	/*
 	 * The referenced flag of a shared file page is set by every process
@@ -172,14 +219,16 @@ static int scan_vma(void *ctx, const struct obs_smaps_vma *sv)
 	kb = sv->referenced_kb;
 	if (sv->inode && sv->anonymous_kb < kb)
 		kb = sv->anonymous_kb;
-	err = heat_add(&sc->o->heat, sc->pp->pid, sv->start,
-		       kb / sc->o->proc->page_kb, sc->now_ns);
-	return err;
+	v->pages = kb / sc->o->proc->page_kb;
+	if (differ(v->pages, old ? old->pages : 0))
+		sc->unsteady = true;
+	return heat_add(&sc->o->heat, sc->pp->pid, sv->start, v->pages,
+			sc->now_ns);
 }
 
 /* VMAs of the previous poll that no longer exist become events. */
 static int report_gone(struct observer *o, const struct proc_pid *pp,
-		       const struct scan *sc)
+		       struct scan *sc)
 {
 	size_t i, j = 0;
 	int err;
@@ -192,6 +241,8 @@ static int report_gone(struct observer *o, const struct proc_pid *pp,
 		if (j < sc->nr && sc->v[j].start == old->start &&
 		    sc->v[j].end == old->end)
 			continue;
+		if (old->pages > PROC_SLACK)
+			sc->unsteady = true;
 		heat_drop_range(&o->heat, pp->pid, old->start, old->start + 1);
 		if (o->proc->sampler)
 			continue;
@@ -203,13 +254,18 @@ static int report_gone(struct observer *o, const struct proc_pid *pp,
 	return 0;
 }
 
-/* Read smaps, account heat (unless baseline), clear the bits. */
-static int scan_pid(struct observer *o, struct proc_pid *pp, uint64_t now_ns,
-		    bool baseline)
+/*
+ * Read smaps: the VMAs, the events (unless baseline), and when measure
+ * the heat; *unsteady when a VMA's pages differ from the last measure.
+ */
+static int read_pid(struct observer *o, struct proc_pid *pp, uint64_t now_ns,
+		    bool baseline, bool measure, bool *unsteady)
 {
-	struct scan sc = {
-		.o = o, .pp = pp, .now_ns = now_ns, .baseline = baseline
-	};
+	struct scan sc = { .o = o,
+			   .pp = pp,
+			   .now_ns = now_ns,
+			   .baseline = baseline,
+			   .measure = measure };
 	char path[256], *buf = NULL;
 	int err;
 
@@ -230,17 +286,71 @@ static int scan_pid(struct observer *o, struct proc_pid *pp, uint64_t now_ns,
 		if (err)
 			goto out;
 	}
-	err = clear_refs(o, pp->pid);
-	if (err)
-		goto out;
 	free(pp->v);
 	pp->v = sc.v;
 	pp->nr = sc.nr;
 	pp->cap = sc.cap;
 	sc.v = NULL;
+	*unsteady = sc.unsteady;
 out:
 	free(sc.v);
 	free(buf);
+	return err;
+}
+
+/* A tick without a measure: each VMA's last measure again. */
+static int carry(struct observer *o, const struct proc_pid *pp, uint64_t now_ns)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < pp->nr; i++) {
+		if (!pp->v[i].pages)
+			continue;
+		err = heat_add(&o->heat, pp->pid, pp->v[i].start,
+			       pp->v[i].pages, now_ns);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* After a measure: N from how many measures in a row were steady. */
+static void adapt(struct proc_pid *pp, bool unsteady)
+{
+	if (unsteady) {
+		pp->steady = 0;
+		pp->every = 1;
+		pp->phase = 0;
+		return;
+	}
+	pp->steady++;
+	if (pp->every < PROC_MAX_EVERY && pp->steady >= PROC_STEADY * pp->every)
+		pp->every *= 2;
+}
+
+/* One tick of one process (the head of this file). */
+static int tick_pid(struct observer *o, struct proc_pid *pp, uint64_t now_ns)
+{
+	bool measure = pp->every == 1 || pp->phase == 1;
+	bool clear = pp->every == 1 || pp->phase == 0;
+	bool unsteady = false;
+	int err = 0;
+
+	if (measure || !o->proc->sampler)
+		err = read_pid(o, pp, now_ns, false, measure, &unsteady);
+	if (!err && !measure)
+		err = carry(o, pp, now_ns);
+	if (err)
+		return err;
+	if (measure) {
+		adapt(pp, unsteady);
+		/* back to N = 1 after a measure without a clear: clear now */
+		clear |= pp->every == 1;
+	}
+	if (clear)
+		err = clear_refs(o, pp->pid);
+	pp->phase = (pp->phase + 1) % pp->every;
 	return err;
 }
 
@@ -287,6 +397,7 @@ int obs_proc_watch(struct observer *o, pid_t pid)
 {
 	struct obs_proc *s = o->proc;
 	struct proc_pid *pp, *p;
+	bool unsteady;
 	int err;
 
 	p = array_reserve(s->p, &s->cap, s->nr + 1, sizeof(*p), 16);
@@ -296,7 +407,10 @@ int obs_proc_watch(struct observer *o, pid_t pid)
 	pp = &s->p[s->nr];
 	memset(pp, 0, sizeof(*pp));
 	pp->pid = pid;
-	err = scan_pid(o, pp, obs_now_ns(), true);
+	pp->every = 1;
+	err = read_pid(o, pp, obs_now_ns(), true, false, &unsteady);
+	if (!err)
+		err = clear_refs(o, pid);
 	if (err) {
 		free(pp->v);
 		return err;
@@ -324,7 +438,7 @@ int obs_proc_poll(struct observer *o, uint64_t now_ns)
 		struct proc_pid *pp = &s->p[i];
 		pid_t pid = pp->pid;
 
-		err = scan_pid(o, pp, now_ns, false);
+		err = tick_pid(o, pp, now_ns);
 		if (err == -ESRCH && s->sampler) {
 			/* The bpf backend reports the exit. */
 			remove_pid(s, pp);

@@ -218,10 +218,14 @@ static int round_pid(struct observer *o, struct young_pid *p, uint64_t now)
 		/* flush a full batch, and the last one */
 		if (i == p->nr || n + 2 * REGIONS_MAX > CONTIG_MAX_SAMPLE) {
 			size_t k, off = 0;
+			uint64_t c0;
 
+			c0 = obs_cpu_ns();
 			err = n ? sample(y, p->pidfd, n) : 0;
 			if (err)
 				return err;
+			o->sample_ioctl_ns += obs_cpu_ns() - c0;
+			o->sample_addrs += n;
 			for (k = first; k < i; k++) {
 				regions_record(&p->v[k], y->res + off,
 					       nr_check[k - first],
