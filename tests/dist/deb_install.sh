@@ -16,7 +16,11 @@ set -eu
 debs=$1
 src=$2
 cache=${CONTIGD_CACHE:-${HOME:-/root}/.cache/contigd}
-root_cache=$cache/debian12-root
+# What the packages depend on (liburing2: contigd's io_uring submission),
+# plus a compiler for DKMS and the static link. The cache is named after
+# the list, so a changed list makes a new root.
+root_pkgs=dkms,gcc,make,libc6-dev,pkg-config,libbpf1,libcap2,liburing2,kmod
+root_cache=$cache/debian12-root-$(printf %s "$root_pkgs" | md5sum | cut -c1-8)
 kcache=${CONTIGD_VM_CACHE:-$cache/vm}/6.1
 fail() { echo "deb_install: FAIL: $*" >&2; exit 1; }
 skip() { echo "deb_install: skip: $*"; exit 77; }
@@ -26,14 +30,14 @@ command -v debootstrap >/dev/null || skip "no debootstrap (scripts/install-deps)
 [ -d "$kcache/root" ] || skip "no 6.1 headers in $kcache (tests/vm/fetch-kernels 6.1)"
 ls "$debs"/*.deb >/dev/null 2>&1 || fail "no .deb in $debs (deb_build first)"
 
-# The cached root: what the packages depend on, plus a compiler for DKMS
-# and the static link; made once, renamed into place when complete.
+# The cached root ($root_pkgs), made once, renamed into place when
+# complete.
 if [ ! -d "$root_cache" ]; then
 	echo "deb_install: debootstrap into $root_cache (once)"
 	rm -rf "$root_cache.tmp"
 	mkdir -p "$cache"
 	debootstrap --variant=minbase \
-		--include=dkms,gcc,make,libc6-dev,pkg-config,libbpf1,libcap2,kmod \
+		--include="$root_pkgs" \
 		bookworm "$root_cache.tmp" http://deb.debian.org/debian \
 		>"$cache/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$cache/debootstrap.log"; fail "debootstrap"; }
