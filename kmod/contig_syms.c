@@ -105,6 +105,9 @@ void contig_syms_resolve(void)
 	contig_syms.pidfd_pid = contig_resolve(lookup, "pidfd_pid");
 	contig_syms.get_pfnblock_flags_mask =
 		contig_resolve(lookup, "get_pfnblock_flags_mask");
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	contig_syms.split_huge_page = contig_resolve(lookup, CONTIG_SPLIT_SYM);
+#endif
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");
