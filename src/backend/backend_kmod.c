@@ -68,6 +68,9 @@ static int kmod_batch(struct backend_kmod *bk, pid_t pid,
 		bk->kops[i].vaddr_a = ops[i].vaddr;
 		bk->kops[i].pfn = ops[i].pfn;
 		bk->kops[i].result = -EAGAIN;
+		/* a large folio in the way is split (contig(4)) */
+		if (bk->info.caps & CONTIG_CAP_SPLIT)
+			bk->kops[i].flags |= CONTIG_OP_F_SPLIT;
 	}
 	batch.count = (__u32)nr;
 	batch.ops = (__u64)(uintptr_t)bk->kops;
@@ -81,6 +84,10 @@ static int kmod_batch(struct backend_kmod *bk, pid_t pid,
 			return err;
 	}
 	for (i = 0; i < nr; i++) {
+		uint32_t out = i < batch.done ? bk->kops[i].outcome : 0;
+
+		ops[i].splits = !!(out & CONTIG_OUT_SPLIT_A) +
+				!!(out & CONTIG_OUT_SPLIT_B);
 		ops[i].result = i < batch.done ? bk->kops[i].result : -EAGAIN;
 		if (ops[i].result == -ESRCH)
 			return -ESRCH;
