@@ -44,41 +44,37 @@ static int contig_split_folio(struct folio *folio)
 	bool drained = false;
 	int ret;
 
-	if (!folio_test_large(folio))
-		return 0;
 	if (!contig_split_available())
-		return -EOPNOTSUPP;
-	ret = contig_check_large_folio(folio);
-	if (ret)
-		return ret;
-	if (!folio_trylock(folio))
-		return -EAGAIN;
-retry:
-	/* Recheck under the lock: it may have been split or freed since. */
-	if (!folio_test_large(folio)) {
-		ret = 0;
-		goto out_unlock;
-	}
-	ret = contig_check_large_folio(folio);
-	if (ret)
-		goto out_unlock;
-	ret = contig_split_locked(folio);
-	/*
-	 * A folio just faulted in or collapsed waits in a per-CPU LRU cache,
-	 * which holds a reference: empty this CPU's, then once every CPU's.
-	 */
-	if (ret == -EBUSY && !drained) {
+		return folio_test_large(folio) ? -EOPNOTSUPP : 0;
+	for (;;) {
+		if (!folio_test_large(folio))
+			return 0;
+		ret = contig_check_large_folio(folio);
+		if (ret)
+			return ret;
+		if (!folio_trylock(folio))
+			return -EAGAIN;
+		/* Recheck under the lock: it may have been split since. */
+		if (!folio_test_large(folio))
+			ret = 0;
+		else
+			ret = contig_check_large_folio(folio);
+		if (!ret && folio_test_large(folio))
+			ret = contig_split_locked(folio) ?: 1;
+		folio_unlock(folio);
+		/*
+		 * A folio just faulted in or collapsed may wait in a per-CPU
+		 * LRU cache, which holds a reference: empty this CPU's and
+		 * then every CPU's (not under the folio lock), and try once
+		 * more.
+		 */
+		if ((ret != -EBUSY && ret != -EAGAIN) || drained)
+			return ret;
 		drained = true;
 		contig_drain_local_lru();
 		if (contig_syms.lru_add_drain_all)
 			contig_syms.lru_add_drain_all();
-		goto retry;
 	}
-	if (!ret)
-		ret = 1;
-out_unlock:
-	folio_unlock(folio);
-	return ret;
 }
 
 /* Split the large folio mapped at vaddr in mm.  1, 0 or -errno as above. */
