@@ -1,5 +1,7 @@
 #!/bin/sh
-# Huge pages in the guest (THP=always): contigd (kmod backend) serves a
+# Huge pages in the guest (THP=always).  First /guest/contig_thp_test
+# (TAP): the kernel helper's CONTIG_OP_F_SPLIT op by op.  Then contigd
+# (kmod backend) serves a
 # workload whose 64 MiB buffer mixes 16 THPs (MADV_COLLAPSE of every other
 # 2 MiB block) with base pages faulted interleaved with a partner process,
 # hinted with contig_advise(CONTIG_NOW) while writer threads in both
@@ -38,6 +40,13 @@ echo always >"$thp/enabled" || fail "cannot set THP=always"
 echo 600000 >"$thp/khugepaged/scan_sleep_millisecs"
 echo 600000 >"$thp/khugepaged/alloc_sleep_millisecs"
 echo "thp: enabled: $(cat "$thp/enabled")"
+
+# The split op itself, case by case (exact outcomes, contents intact).
+rc=0
+contig_thp_test >/tmp/thp_test.tap 2>&1 || rc=$?
+sed 's/^/thp: /' /tmp/thp_test.tap
+grep -q '^not ok' /tmp/thp_test.tap && rc=1
+[ "$rc" -eq 0 ] || fail "contig_thp_test failed"
 
 mkdir -p "$rd"
 contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >/tmp/contigd.log 2>&1 &
