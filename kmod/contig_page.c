@@ -67,6 +67,17 @@ static int contig_check_vma(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* After a lookup that returned ret: keep *foliop only if we handle it. */
+static int contig_keep_checked(int ret, struct folio **foliop)
+{
+	if (ret)
+		return ret;
+	ret = contig_check_folio(*foliop);
+	if (ret)
+		folio_put(*foliop);
+	return ret;
+}
+
 /*
  * Take a reference on the folio mapped at vaddr in mm, without faulting
  * anything in.  Returns 0 and the folio, or a per-op error.
@@ -74,14 +85,8 @@ static int contig_check_vma(struct vm_area_struct *vma)
 int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 		     struct folio **foliop)
 {
-	int ret = contig_lookup_folio(mm, vaddr, foliop);
-
-	if (ret)
-		return ret;
-	ret = contig_check_folio(*foliop);
-	if (ret)
-		folio_put(*foliop);
-	return ret;
+	return contig_keep_checked(contig_lookup_folio(mm, vaddr, foliop),
+				   foliop);
 }
 
 /* contig_get_folio() without contig_check_folio(): a folio of any order. */
@@ -135,14 +140,8 @@ out_unlock:
  */
 int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
 {
-	int ret = contig_lookup_folio_pfn(pfn, foliop);
-
-	if (ret)
-		return ret;
-	ret = contig_check_folio(*foliop);
-	if (ret)
-		folio_put(*foliop);
-	return ret;
+	return contig_keep_checked(contig_lookup_folio_pfn(pfn, foliop),
+				   foliop);
 }
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "anchor.h"
@@ -154,24 +155,37 @@ START_TEST(test_anchor_keeps_folios)
 }
 END_TEST
 
+/*
+ * 2048 pages: the first 512 at frame 4096 (a THP if thp), the rest one
+ * run at frame 9003 (an offset that is not aligned).
+ */
+static int mixed_vma(struct sim *s, bool thp)
+{
+	int id;
+
+	ck_assert_int_eq(sim_init(s, 32768), 0);
+	id = sim_vma_add(s, 0x80000, 2048);
+	if (thp)
+		fault_folio(s, id, 0, 4096, 9);
+	else
+		fault_run(s, id, 0, 4096, 512);
+	fault_run(s, id, 512, 9003, 2048 - 512);
+	ck_assert_int_eq(frame_map_index(&s->fm), 0);
+	return id;
+}
+
 /* The same VMA without folio orders keeps the run: the rule is theirs. */
 START_TEST(test_anchor_base_pages_unconstrained)
 {
-	uint64_t start = 0x80000, nr = 2048;
 	struct anchor_params p = ANCHOR_PARAMS_DEFAULT;
 	struct range_tree *rt = rt_create();
 	struct anchor a;
 	struct sim s;
-	int id;
+	int id = mixed_vma(&s, false);
 
-	ck_assert_int_eq(sim_init(&s, 32768), 0);
-	id = sim_vma_add(&s, start, nr);
-	fault_run(&s, id, 0, 4096, 512);
-	fault_run(&s, id, 512, 9003, nr - 512);
-	ck_assert_int_eq(frame_map_index(&s.fm), 0);
 	ck_assert_int_eq(
 		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);
-	ck_assert_int_eq(a.offset, 9003 - 512 - (int64_t)start);
+	ck_assert_int_eq(a.offset, 9003 - 512 - 0x80000);
 	sim_free(&s);
 	rt_destroy(rt);
 }
@@ -184,18 +198,12 @@ END_TEST
  */
 START_TEST(test_anchor_folios_elsewhere)
 {
-	uint64_t start = 0x80000, nr = 2048;
 	struct anchor_params p = ANCHOR_PARAMS_DEFAULT;
 	struct range_tree *rt = rt_create();
 	struct anchor a;
 	struct sim s;
-	int id;
+	int id = mixed_vma(&s, true);
 
-	ck_assert_int_eq(sim_init(&s, 32768), 0);
-	id = sim_vma_add(&s, start, nr);
-	fault_folio(&s, id, 0, 4096, 9);
-	fault_run(&s, id, 512, 9003, nr - 512);
-	ck_assert_int_eq(frame_map_index(&s.fm), 0);
 	ck_assert_int_eq(rt_insert(rt, 5000, 5001, 99), 0);
 	ck_assert_int_eq(
 		anchor_select(&s.fm, rt, sim_vma_pages(&s, id), &p, &a), 0);

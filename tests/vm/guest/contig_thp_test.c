@@ -120,72 +120,60 @@ static int t_refused_without_flag(void)
 	return r;
 }
 
-static int t_exchange_split_a(void)
+/*
+ * Exchange a base page with page k of a THP: by address (EXCHANGE, the
+ * THP on side a) or by frame (EXCHANGE_PFN, the THP occupies pfn).
+ */
+static int exchange_case(bool by_pfn, size_t k, uint64_t seed)
 {
-	struct contig_op op = { .kind = CONTIG_OP_EXCHANGE,
-				.flags = CONTIG_OP_F_SPLIT,
-				.pid_a = getpid(),
-				.pid_b = getpid() };
+	struct contig_op op = { .flags = CONTIG_OP_F_SPLIT, .pid_a = getpid() };
 	char *a = pages(1, MAP_PRIVATE);
+	uint32_t out = 0, split;
 	uint64_t fa;
-	uint32_t out = 0;
 	struct thp t;
 	int r;
 
 	if (!a)
 		return FAIL;
-	paint(a, 7);
+	paint(a, seed + 7);
 	fa = frame(a);
-	r = thp_make(&t, 200);
+	r = thp_make(&t, seed);
 	if (r)
 		return r;
-	op.vaddr_a = (uintptr_t)(t.h + 5 * PG);
-	op.vaddr_b = (uintptr_t)a;
+	if (by_pfn) {
+		op.kind = CONTIG_OP_EXCHANGE_PFN;
+		op.vaddr_a = (uintptr_t)a;
+		op.pfn = t.pfn[k];
+		split = CONTIG_OUT_SPLIT_B;
+	} else {
+		op.kind = CONTIG_OP_EXCHANGE;
+		op.vaddr_a = (uintptr_t)(t.h + k * PG);
+		op.pid_b = getpid();
+		op.vaddr_b = (uintptr_t)a;
+		split = CONTIG_OUT_SPLIT_A;
+	}
 	r = want("exchange with the flag", op_run(op, &out), 0);
 	r |= want("outcome", out,
-		  CONTIG_OUT_SPLIT_A | CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
+		  split | CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
 	r |= want("split", is_thp(t.h), 0);
-	r |= want("page 5 on the base page's frame", frame(t.h + 5 * PG) == fa,
-		  1);
-	r |= want("base page on page 5's frame", frame(a) == t.pfn[5], 1);
-	r |= want("base page intact", wrong(a, 7), 0);
-	r |= thp_check(&t, 200, 5);
+	r |= want("THP page on the base page's frame",
+		  frame(t.h + k * PG) == fa, 1);
+	r |= want("base page on the THP page's frame", frame(a) == t.pfn[k], 1);
+	r |= want("base page intact", wrong(a, seed + 7), 0);
+	r |= thp_check(&t, seed, k);
 	munmap(t.raw, 2 * BLOCK);
 	munmap(a, PG);
 	return r;
 }
 
+static int t_exchange_split_a(void)
+{
+	return exchange_case(false, 5, 200);
+}
+
 static int t_exchange_pfn_split_b(void)
 {
-	struct contig_op op = { .kind = CONTIG_OP_EXCHANGE_PFN,
-				.flags = CONTIG_OP_F_SPLIT,
-				.pid_a = getpid() };
-	char *a = pages(1, MAP_PRIVATE);
-	uint64_t fa;
-	uint32_t out = 0;
-	struct thp t;
-	int r;
-
-	if (!a)
-		return FAIL;
-	paint(a, 9);
-	fa = frame(a);
-	r = thp_make(&t, 300);
-	if (r)
-		return r;
-	op.vaddr_a = (uintptr_t)a;
-	op.pfn = t.pfn[17];
-	r = want("exchange_pfn with the flag", op_run(op, &out), 0);
-	r |= want("outcome", out,
-		  CONTIG_OUT_SPLIT_B | CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
-	r |= want("base page on the frame asked", frame(a) == t.pfn[17], 1);
-	r |= want("page 17 on the base page's frame",
-		  frame(t.h + 17 * PG) == fa, 1);
-	r |= want("base page intact", wrong(a, 9), 0);
-	r |= thp_check(&t, 300, 17);
-	munmap(t.raw, 2 * BLOCK);
-	munmap(a, PG);
-	return r;
+	return exchange_case(true, 17, 300);
 }
 
 static int t_move_split_a(void)
