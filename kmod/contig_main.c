@@ -349,6 +349,7 @@ static int contig_split_op(const struct contig_op *op, u32 *split)
 		return ret;
 	if (ret)
 		*split |= CONTIG_OUT_SPLIT_A;
+	ret = 0;
 	if (op->kind == CONTIG_OP_EXCHANGE) {
 		ret = contig_get_mm(op->pid_b, op->flags, &mm);
 		if (ret)

@@ -82,17 +82,25 @@ static int thp_check(const struct thp *t, uint64_t seed, size_t skip)
 	return bad || moved ? FAIL : PASS;
 }
 
+/*
+ * Run op until its result is not transient (a page waiting in an LRU
+ * cache, a lock held); *outcome gathers every attempt's: a split done by
+ * an attempt that then failed with -EAGAIN is reported by that attempt.
+ */
 static int op_run(struct contig_op op, uint32_t *outcome)
 {
+	uint32_t out;
 	int r = -EAGAIN;
 
-	/* transient: a page waits in an LRU cache, a lock is held */
+	*outcome = 0;
 	for (int i = 0; i < 20 && (r == -EAGAIN || r == -EBUSY); i++) {
 		if (i)
 			usleep(20000);
+		out = 0;
 		r = run_op(op.kind == CONTIG_OP_MOVE ? CONTIG_IOC_MOVE :
 						       CONTIG_IOC_EXCHANGE,
-			   op, outcome);
+			   op, &out);
+		*outcome |= out;
 	}
 	return r;
 }
