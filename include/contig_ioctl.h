@@ -42,6 +42,8 @@
 #define CONTIG_CAP_SAMPLE (1ULL << 6)
 /* Batches can be submitted through io_uring (struct contig_uring_cmd). */
 #define CONTIG_CAP_URING (1ULL << 7)
+/* CONTIG_OP_F_SPLIT is understood: large folios in the way are split. */
+#define CONTIG_CAP_SPLIT (1ULL << 8)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -81,7 +83,17 @@ enum contig_op_kind {
  * (else -EOPNOTSUPP); a descriptor that is not a pidfd gets -EBADF.
  */
 #define CONTIG_OP_F_PIDFD (1U << 1)
-#define CONTIG_OP_F_ALL (CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD)
+/*
+ * Where the op would fail with -EOPNOTSUPP because the page at vaddr_a or
+ * vaddr_b, or the occupant of frame pfn, is part of a large folio (THP,
+ * mTHP), split that folio into base pages (no data moves) and run the op
+ * on the base page; outcome says which side was split.  A split that
+ * fails gives the op its result (-EBUSY: pinned or referenced elsewhere,
+ * -EAGAIN: locked).  Needs CONTIG_CAP_SPLIT (else -EOPNOTSUPP stays).
+ */
+#define CONTIG_OP_F_SPLIT (1U << 2)
+#define CONTIG_OP_F_ALL \
+	(CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD | CONTIG_OP_F_SPLIT)
 
 /*
  * One operation.  result is written back by the module:
@@ -91,7 +103,8 @@ enum contig_op_kind {
  *   -EINVAL     not an anonymous page (file, shmem, special mapping, a
  *               frame the kernel uses: slab, page table), or a malformed op
  *               (unknown kind or flag, nonzero reserved or unused field)
- *   -EOPNOTSUPP huge page (THP/hugetlb), KSM page, page in the swap cache,
+ *   -EOPNOTSUPP huge page (THP/hugetlb; a THP is split first with
+ *               CONTIG_OP_F_SPLIT), KSM page, page in the swap cache,
  *               droppable mapping (MAP_DROPPABLE)
  *   -EFAULT     nothing mapped at vaddr (or not present, or a kernel address)
  *   -ESRCH      no such process, or it has no memory (exiting, kernel thread)
@@ -123,6 +136,10 @@ struct contig_op {
 #define CONTIG_OUT_A_MOVED (1U << 0)
 /* The page at (pid_b, vaddr_b), or the occupant of frame pfn, was moved. */
 #define CONTIG_OUT_B_MOVED (1U << 1)
+/* CONTIG_OP_F_SPLIT: the large folio of the page at (pid_a, vaddr_a)... */
+#define CONTIG_OUT_SPLIT_A (1U << 2)
+/* ...of the page at (pid_b, vaddr_b) or at frame pfn was split. */
+#define CONTIG_OUT_SPLIT_B (1U << 3)
 
 struct contig_batch {
 	__u32 count; /* number of ops, at most CONTIG_MAX_BATCH */

@@ -22,6 +22,13 @@
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0))
 /* 6.5: struct pagevec gave way to struct folio_batch. */
 #define CONTIG_HAVE_PAGEVEC (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+/* 6.8: split_huge_page_to_list() became ..._to_order(). */
+#define CONTIG_SPLIT_TO_ORDER (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+#if CONTIG_SPLIT_TO_ORDER
+#define CONTIG_SPLIT_SYM "split_huge_page_to_list_to_order"
+#else
+#define CONTIG_SPLIT_SYM "split_huge_page_to_list"
+#endif
 /* 6.12: remove_migration_ptes() takes RMP_* flags, was bool locked. */
 #define CONTIG_RMP_FLAGS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
 /*
@@ -64,6 +71,12 @@ struct contig_syms {
 				gfp_t gfp_flags);
 	void (*drain_local_pages)(struct zone *zone);
 	void (*drain_all_pages)(struct zone *zone);
+#if CONTIG_SPLIT_TO_ORDER
+	int (*split_huge_page)(struct page *page, struct list_head *list,
+			       unsigned int new_order);
+#else
+	int (*split_huge_page)(struct page *page, struct list_head *list);
+#endif
 };
 
 extern struct contig_syms contig_syms;
@@ -76,8 +89,17 @@ bool contig_inplace_available(void);
 int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 		     struct folio **foliop);
 int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop);
+int contig_lookup_folio(struct mm_struct *mm, unsigned long vaddr,
+			struct folio **foliop);
+int contig_lookup_folio_pfn(unsigned long pfn, struct folio **foliop);
 int contig_check_folio(struct folio *folio);
+int contig_check_large_folio(struct folio *folio);
 void contig_drain_local_lru(void);
+
+/* contig_folio.c */
+bool contig_split_available(void);
+int contig_split_at(struct mm_struct *mm, unsigned long vaddr);
+int contig_split_pfn(unsigned long pfn);
 
 /* contig_pidfd.c */
 bool contig_pidfd_available(void);

@@ -43,6 +43,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_SAMPLE;
 	if (contig_uring_available())
 		caps |= CONTIG_CAP_URING;
+	if (contig_split_available())
+		caps |= CONTIG_CAP_SPLIT;
 	return caps;
 }
 
@@ -378,27 +380,73 @@ static int contig_do_op_once(const struct contig_op *op, bool inplace,
 	return -EINVAL;
 }
 
+/*
+ * CONTIG_OP_F_SPLIT: split the large folios the op names (the page at
+ * vaddr_a; the page at vaddr_b or the occupant of frame pfn) into base
+ * pages, adding CONTIG_OUT_SPLIT_* to *split.  0 or -errno.
+ */
+static int contig_split_op(const struct contig_op *op, u32 *split)
+{
+	struct mm_struct *mm;
+	int ret;
+
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
+	if (ret)
+		return ret;
+	ret = contig_split_at(mm, op->vaddr_a);
+	mmput(mm);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		*split |= CONTIG_OUT_SPLIT_A;
+	ret = 0;
+	if (op->kind == CONTIG_OP_EXCHANGE) {
+		ret = contig_get_mm(op->pid_b, op->flags, &mm);
+		if (ret)
+			return ret;
+		ret = contig_split_at(mm, op->vaddr_b);
+		mmput(mm);
+	} else if (op->pfn != CONTIG_PFN_ANY) {
+		ret = contig_split_pfn(op->pfn);
+	}
+	if (ret < 0)
+		return ret;
+	if (ret)
+		*split |= CONTIG_OUT_SPLIT_B;
+	return 0;
+}
+
 /* Run one op: its result, and in *outcome which pages changed frame. */
 static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 			bool *drained, u32 *outcome)
 {
 	bool inplace = contig_inplace_available() &&
 		       !(op->flags & CONTIG_OP_F_MIGRATE);
+	u32 split = 0;
 	int ret;
 
 	*outcome = 0;
 	if (!contig_op_valid(op, cmd))
 		return -EINVAL;
 	ret = contig_do_op_once(op, inplace, drained, outcome);
+	/* A large folio in the way: split it if asked to, and go on. */
+	if (ret == -EOPNOTSUPP && (op->flags & CONTIG_OP_F_SPLIT)) {
+		int err = contig_split_op(op, &split);
+
+		if (err)
+			ret = err;
+		else if (split)
+			ret = contig_do_op_once(op, inplace, drained, outcome);
+	}
 	/*
 	 * A failed op changed nothing, or (MOVE, EXCHANGE_PFN) has a fixed
 	 * target frame: run again, it does what was asked.  An exchange by
 	 * migration retries its steps itself.
 	 */
-	if (op->kind == CONTIG_OP_EXCHANGE && !inplace)
-		return ret;
-	if (contig_drain_once(ret, drained))
+	if ((op->kind != CONTIG_OP_EXCHANGE || inplace) &&
+	    contig_drain_once(ret, drained))
 		ret = contig_do_op_once(op, inplace, drained, outcome);
+	*outcome |= split;
 	return ret;
 }
 

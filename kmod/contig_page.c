@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Find the page behind (mm, vaddr) or a frame, and decide
- * whether it is in the subset the module handles: order-0, anonymous, not
- * KSM, not in the swap cache, not under writeback, not mlocked, not pinned.
+ * whether it is in the subset the module handles: order-0 (or, to be split
+ * or placed whole, a large folio), anonymous, not KSM, not in the swap
+ * cache, not under writeback, not mlocked, not pinned.
  * And empty this CPU's LRU caches, where such pages wait to join the LRU.
  */
 #include <linux/memory_hotplug.h>
@@ -20,9 +21,17 @@
  */
 int contig_check_folio(struct folio *folio)
 {
+	if (folio_test_large(folio))
+		return -EOPNOTSUPP;
+	return contig_check_large_folio(folio);
+}
+
+/* The same, for a folio of any order (a THP or mTHP may pass). */
+int contig_check_large_folio(struct folio *folio)
+{
 	if (folio_is_zone_device(folio))
 		return -EINVAL;
-	if (folio_test_hugetlb(folio) || folio_test_large(folio))
+	if (folio_test_hugetlb(folio))
 		return -EOPNOTSUPP;
 	if (folio_test_ksm(folio))
 		return -EOPNOTSUPP;
@@ -58,6 +67,17 @@ static int contig_check_vma(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* After a lookup that returned ret: keep *foliop only if we handle it. */
+static int contig_keep_checked(int ret, struct folio **foliop)
+{
+	if (ret)
+		return ret;
+	ret = contig_check_folio(*foliop);
+	if (ret)
+		folio_put(*foliop);
+	return ret;
+}
+
 /*
  * Take a reference on the folio mapped at vaddr in mm, without faulting
  * anything in.  Returns 0 and the folio, or a per-op error.
@@ -65,8 +85,15 @@ static int contig_check_vma(struct vm_area_struct *vma)
 int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 		     struct folio **foliop)
 {
+	return contig_keep_checked(contig_lookup_folio(mm, vaddr, foliop),
+				   foliop);
+}
+
+/* contig_get_folio() without contig_check_folio(): a folio of any order. */
+int contig_lookup_folio(struct mm_struct *mm, unsigned long vaddr,
+			struct folio **foliop)
+{
 	struct vm_area_struct *vma;
-	struct folio *folio;
 	struct page *page;
 	long got;
 	int ret;
@@ -99,13 +126,7 @@ int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 		put_page(page);
 		return -EFAULT;
 	}
-	folio = page_folio(page);
-	ret = contig_check_folio(folio);
-	if (ret) {
-		folio_put(folio);
-		return ret;
-	}
-	*foliop = folio;
+	*foliop = page_folio(page);
 	return 0;
 
 out_unlock:
@@ -118,6 +139,16 @@ out_unlock:
  * frame is free (or being freed).
  */
 int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
+{
+	return contig_keep_checked(contig_lookup_folio_pfn(pfn, foliop),
+				   foliop);
+}
+
+/*
+ * contig_get_folio_pfn() without contig_check_folio(): a folio of any
+ * order, on the LRU, neither slab nor typed nor hugetlb.
+ */
+int contig_lookup_folio_pfn(unsigned long pfn, struct folio **foliop)
 {
 	struct folio *folio;
 	struct page *page;
@@ -162,9 +193,6 @@ int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop)
 			goto out_put;
 		}
 	}
-	ret = contig_check_folio(folio);
-	if (ret)
-		goto out_put;
 	*foliop = folio;
 	return 0;
 

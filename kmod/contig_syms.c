@@ -112,6 +112,9 @@ void contig_syms_resolve(void)
 	contig_syms.drain_local_pages =
 		contig_resolve(lookup, "drain_local_pages");
 	contig_syms.drain_all_pages = contig_resolve(lookup, "drain_all_pages");
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	contig_syms.split_huge_page = contig_resolve(lookup, CONTIG_SPLIT_SYM);
+#endif
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");

@@ -49,6 +49,7 @@ struct backend_op {
 	int32_t result; /* out: 0 or -errno */
 	uint64_t vaddr; /* page (MOVE, EXCHANGE) or 2 MiB block (COLLAPSE) */
 	uint64_t pfn; /* MOVE, EXCHANGE: the target frame */
+	uint32_t splits; /* out: large folios split for the op (kmod) */
 };
 
 struct backend_info {

@@ -97,6 +97,10 @@ int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
 	if (res && res != -EINTR && !b->done)
 		return res;
 	for (i = 0; i < nr; i++) {
+		uint32_t out = i < b->done ? k[i].outcome : 0;
+
+		ops[i].splits = !!(out & CONTIG_OUT_SPLIT_A) +
+				!!(out & CONTIG_OUT_SPLIT_B);
 		ops[i].result = i < b->done ? k[i].result : -EAGAIN;
 		if (ops[i].result == -ESRCH)
 			return -ESRCH;
@@ -144,6 +148,9 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 			return who.id;
 		who.flags = CONTIG_OP_F_PIDFD;
 	}
+	/* a large folio in the way is split (contig(4)) */
+	if (bk->info.caps & CONTIG_CAP_SPLIT)
+		who.flags |= CONTIG_OP_F_SPLIT;
 	if (kmod_uring_usable(bk)) {
 		err = kmod_uring_apply(bk->ur, pid, &who, ops, nr,
 				       bk->info.max_batch, kmod_pfns_of, b);

@@ -16,6 +16,11 @@
  *    frames and of our own frames and walking the histogram in step:
  *    fewest misplaced pages first, then fewest pages of others displaced.
  *    Linear in frames.
+ * 5. Large folios: when the VMA holds large folios that can stay whole
+ *    (folio.h), only offsets aligned to the largest one's size are
+ *    considered at all (d % 512 == 0 with a PMD-mapped THP): a folio of
+ *    order k lands only on a frame aligned to 1 << k, and one already
+ *    there at the chosen offset is not moved.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,6 +29,7 @@
 
 #include "anchor.h"
 #include "array.h"
+#include "folio.h"
 #include "radix_sort.h"
 
 #define NUM_LIMIT (1ull << 44) /* pfn and vpn bound for the key packing */
@@ -46,6 +52,11 @@ struct selector {
 	uint64_t first, last, present;
 	size_t live, peak;
 	int zone; /* only windows in this zone; -1: any */
+	/*
+	 * d & need_mask must be 0: 1 << k - 1 for the largest order k of
+	 * the large folios kept whole, which land on aligned frames only.
+	 */
+	uint64_t need_mask;
 };
 
 static void account(struct selector *s, long delta)
@@ -157,6 +168,8 @@ static bool feasible(const struct selector *s, int64_t d)
 {
 	uint64_t ws, we;
 
+	if ((uint64_t)d & s->need_mask)
+		return false;
 	if (!window_of(s, d, &ws, &we))
 		return false;
 	return frame_map_window_ok(s->fm, ws, we) &&
@@ -357,8 +370,9 @@ static int window_search(struct selector *s, const struct offsets *o,
 					ui++;
 				if (ui < o->n && o->ud[ui] == d)
 					in_place = o->cnt[ui];
-				consider(best, ANCHOR_WINDOW_SEARCH, d,
-					 in_place, foreign);
+				if (!((uint64_t)d & s->need_mask))
+					consider(best, ANCHOR_WINDOW_SEARCH,
+						 d, in_place, foreign);
 				if (is_aligned(d))
 					consider(aligned, ANCHOR_WINDOW_SEARCH,
 						 d, in_place, foreign);
@@ -418,6 +432,7 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = p->zone };
 	struct choice best = { 0 }, aligned = { 0 };
 	struct offsets o = { 0 };
+	struct folio_census fc;
 	size_t idx[256], k, i;
 	uint64_t slack;
 	int err;
@@ -429,6 +444,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		return -ERANGE;
 	if (!span_of(v, &s))
 		return 0; /* ANCHOR_NONE */
+	folio_census(fm, v, &fc);
+	s.need_mask = (UINT64_C(1) << fc.max_order) - 1;
 	err = build_offsets(&s, &o);
 	if (err)
 		return err;

@@ -22,6 +22,7 @@ int frame_map_init(struct frame_map *fm, uint64_t nr_frames)
 void frame_map_free(struct frame_map *fm)
 {
 	free(fm->state);
+	free(fm->order);
 	free(fm->bad);
 	memset(fm, 0, sizeof(*fm));
 }
@@ -42,6 +43,25 @@ int frame_map_add_zone(struct frame_map *fm, uint64_t start, uint64_t end,
 	z->node = node;
 	strncpy(z->name, name, sizeof(z->name) - 1);
 	z->name[sizeof(z->name) - 1] = '\0';
+	return 0;
+}
+
+int frame_map_set_order(struct frame_map *fm, uint64_t pfn,
+			unsigned int order)
+{
+	uint64_t n = UINT64_C(1) << (order > 63 ? 63 : order);
+
+	if (order > FRAME_MAP_MAX_ORDER || (pfn & (n - 1)) ||
+	    pfn >= fm->nr_frames || fm->nr_frames - pfn < n)
+		return -EINVAL;
+	if (!fm->order) {
+		if (!order)
+			return 0;
+		fm->order = calloc(fm->nr_frames, 1);
+		if (!fm->order)
+			return -ENOMEM;
+	}
+	memset(fm->order + pfn, (int)order, n);
 	return 0;
 }
 

@@ -39,6 +39,13 @@ struct frame_map {
 	uint8_t *state; /* enum frame_state per frame */
 	unsigned int nr_zones;
 	struct frame_zone zones[FRAME_MAP_MAX_ZONES]; /* sorted, disjoint */
+	/*
+	 * Order of the folio each frame belongs to (0: a base page, or not
+	 * known), for every frame of a large folio, head and tails alike;
+	 * NULL until frame_map_set_order() records one.  Folios are
+	 * naturally aligned: the head is the frame aligned to 1 << order.
+	 */
+	uint8_t *order;
 	/* Index built by frame_map_index(); valid until state[] changes. */
 	struct frame_bad_span *bad;
 	size_t nr_bad;
@@ -60,6 +67,21 @@ int frame_map_index(struct frame_map *fm);
  * frame_map_index() after.
  */
 uint64_t frame_map_taint_blocks(struct frame_map *fm, uint64_t block_frames);
+
+/*
+ * Record that frames [pfn, pfn + (1 << order)) are one folio of that
+ * order (pfn aligned to it; order <= FRAME_MAP_MAX_ORDER).  0, -EINVAL,
+ * -ENOMEM.
+ */
+#define FRAME_MAP_MAX_ORDER 18
+int frame_map_set_order(struct frame_map *fm, uint64_t pfn,
+			unsigned int order);
+/* Order of the folio holding frame pfn (0: base page or unknown). */
+static inline unsigned int frame_map_order(const struct frame_map *fm,
+					   uint64_t pfn)
+{
+	return fm->order && pfn < fm->nr_frames ? fm->order[pfn] : 0;
+}
 
 /* Zone index holding frame (0 when there are no zones), or -1. */
 int frame_map_zone_of(const struct frame_map *fm, uint64_t pfn);

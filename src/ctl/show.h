@@ -22,6 +22,7 @@ struct show_vma {
 	const struct vma_info *vma;
 	struct contig_metrics m;
 	uint64_t swapped;
+	uint64_t pmd_bytes; /* PMD-mapped THPs (smaps AnonHugePages) */
 	char *runmap; /* malloc'd */
 };
 

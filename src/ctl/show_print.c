@@ -6,7 +6,8 @@
  *
  * JSON: {"version":1,"pid":N,"vmas":[{"start":"0x…","end":"0x…","kind":"…","pages":N,
  * "present":N,"runs":N,"largest_run":N,"runs_99":N,"aligned_2m":N,
- * "perms":"rw-p","path":"…"|null,"swapped":N,"runmap":"+512 -3 _40"}]}
+ * "perms":"rw-p","path":"…"|null,"swapped":N,"pmd_mapped_bytes":N,
+ * "runmap":"+512 -3 _40"}]}
  * The contract fields come first (after the document's version), in
  * that order; the rest are extras.
  * When a daemon answered, "daemon":true comes last and each VMA it knows
@@ -91,6 +92,7 @@ void show_print_json(FILE *f, const struct show_result *r)
 		json_kv_str(&w, "perms", v->perms);
 		json_kv_str(&w, "path", v->path);
 		json_kv_u64(&w, "swapped", sv->swapped);
+		json_kv_u64(&w, "pmd_mapped_bytes", sv->pmd_bytes);
 		json_kv_str(&w, "runmap", sv->runmap);
 		if (show_daemon_vma(r, v->start))
 			print_daemon_json(&w, show_daemon_vma(r, v->start));
@@ -236,6 +238,14 @@ void show_print_text(FILE *f, const struct show_result *r, bool wide)
 				fprintf(f, "    runs: %s\n", sv->runmap);
 			else
 				text_wrap(f, "    runs: ", sv->runmap, 10);
+		}
+		if (sv->pmd_bytes) {
+			human_size(size, sizeof(size), sv->pmd_bytes / 4096);
+			fprintf(f, "    huge: %s PMD-mapped (%" PRIu64 " %%)\n",
+				size,
+				sv->m.pages ? sv->pmd_bytes / 4096 * 100 /
+						      sv->m.pages :
+					      0);
 		}
 		print_daemon_text(f, show_daemon_vma(r, sv->vma->start), wide);
 	}

@@ -130,6 +130,9 @@ static void tally(struct run *rn, const struct backend_op *op,
 		  unsigned int round, struct backend_op *again,
 		  size_t *nr_again)
 {
+	/* a split is done even when the op then failed */
+	if (rn->st)
+		rn->st->folios_split += op->splits;
 	if (op->result) {
 		if (retryable(op->result) && round < rn->p->max_retries)
 			again[(*nr_again)++] = *op;

@@ -116,6 +116,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 	dst->pages_moved += src->pages_moved;
 	dst->pages_exchanged += src->pages_exchanged;
 	dst->blocks_collapsed += src->blocks_collapsed;
+	dst->folios_split += src->folios_split;
 	dst->pages_verified += src->pages_verified;
 	dst->bytes_contiguous += src->bytes_contiguous;
 	dst->retries += src->retries;
@@ -222,6 +223,9 @@ int stats_format(const struct stats *s, FILE *f)
 	counter(f, "blocks_collapsed_total",
 		"2 MiB blocks verified backed by one aligned 2 MiB frame block.",
 		s->blocks_collapsed);
+	counter(f, "folios_split_total",
+		"Large folios (THPs) split into base pages to place a page.",
+		s->folios_split);
 	counter(f, "pages_verified_total",
 		"Pages seen in their target place by re-reading pagemap.",
 		s->pages_verified);

@@ -201,11 +201,13 @@ enum frame_state frame_state_of(uint64_t f, uint64_t mapcount)
 {
 	const uint64_t not_movable =
 		KPF_BIT(KPF_UNEVICTABLE) | KPF_BIT(KPF_MLOCKED) |
-		KPF_BIT(KPF_KSM) | KPF_BIT(KPF_COMPOUND_HEAD) |
-		KPF_BIT(KPF_COMPOUND_TAIL) | KPF_BIT(KPF_HUGE) |
-		KPF_BIT(KPF_THP) | KPF_BIT(KPF_HWPOISON) | KPF_BIT(KPF_SLAB) |
-		KPF_BIT(KPF_PGTABLE) | KPF_BIT(KPF_ZERO_PAGE) |
-		KPF_BIT(KPF_RESERVED) | KPF_BIT(KPF_OFFLINE);
+		KPF_BIT(KPF_KSM) | KPF_BIT(KPF_HUGE) | KPF_BIT(KPF_HWPOISON) |
+		KPF_BIT(KPF_SLAB) | KPF_BIT(KPF_PGTABLE) |
+		KPF_BIT(KPF_ZERO_PAGE) | KPF_BIT(KPF_RESERVED) |
+		KPF_BIT(KPF_OFFLINE);
+	const uint64_t compound =
+		KPF_BIT(KPF_COMPOUND_HEAD) | KPF_BIT(KPF_COMPOUND_TAIL);
+	const uint64_t tail = KPF_BIT(KPF_COMPOUND_TAIL) | KPF_BIT(KPF_THP);
 
 	if (f & KPF_BIT(KPF_NOPAGE))
 		return FRAME_HOLE;
@@ -213,8 +215,19 @@ enum frame_state frame_state_of(uint64_t f, uint64_t mapcount)
 		return FRAME_FREE;
 	if (!f && !mapcount)
 		return FRAME_FREE;
-	if ((f & KPF_BIT(KPF_ANON)) && (f & KPF_BIT(KPF_LRU)) &&
-	    !(f & not_movable))
+	if (!(f & KPF_BIT(KPF_ANON)) || (f & not_movable))
+		return FRAME_UNMOVABLE;
+	/* Any other compound page (a driver's, a slab's) stays put. */
+	if ((f & compound) && !(f & KPF_BIT(KPF_THP)))
+		return FRAME_UNMOVABLE;
+	/*
+	 * A large anonymous folio (THP, mTHP) is movable as a whole.  Its
+	 * tails carry the head's anon and THP bits but not, before 6.9,
+	 * its LRU bit.
+	 */
+	if ((f & tail) == tail)
+		return FRAME_MOVABLE;
+	if (f & KPF_BIT(KPF_LRU))
 		return FRAME_MOVABLE;
 	return FRAME_UNMOVABLE;
 }
@@ -228,6 +241,46 @@ static int read_text(const char *proc_root, const char *name, char **buf)
 }
 
 #define FM_SECTIONS (FM_BATCH / FRAMEMAP_SECTION_FRAMES)
+
+/*
+ * The order of every large anonymous folio among frames [pfn, pfn + nf)
+ * (flags[] from kpageflags): a THP head and the tails after it.  Batches
+ * start on FM_BATCH multiples, and folios are naturally aligned, so none
+ * straddles two batches.  0 or -ENOMEM.
+ */
+static int record_folios(struct frame_map *fm, uint64_t pfn,
+			 const uint64_t *flags, uint64_t nf)
+{
+	const uint64_t head = KPF_BIT(KPF_COMPOUND_HEAD) | KPF_BIT(KPF_THP);
+	uint64_t i = 0, j, n;
+	unsigned int order;
+	int err;
+
+	while (i < nf) {
+		if ((flags[i] & head) != head ||
+		    (flags[i] & KPF_BIT(KPF_HUGE))) {
+			i++;
+			continue;
+		}
+		for (j = i + 1;
+		     j < nf && (flags[j] & KPF_BIT(KPF_COMPOUND_TAIL)) &&
+		     !(flags[j] & KPF_BIT(KPF_COMPOUND_HEAD));
+		     j++)
+			;
+		n = j - i;
+		for (order = 0; (UINT64_C(1) << order) < n; order++)
+			;
+		/* a power of two, aligned: else not a folio we know */
+		if (n > 1 && (UINT64_C(1) << order) == n &&
+		    order <= FRAME_MAP_MAX_ORDER) {
+			err = frame_map_set_order(fm, pfn + i, order);
+			if (err == -ENOMEM)
+				return err;
+		}
+		i = j;
+	}
+	return 0;
+}
 
 /*
  * Classify frames [r->start, r->end) into fm->state.
@@ -290,6 +343,9 @@ static int classify_range(int ffd, int cfd, const struct pfn_range *r,
 			fm->state[pfn + i] = frame_state_of(
 				flags[i], i >= lo && i < hi ? count[i] : 0);
 		}
+		err = record_folios(fm, pfn, flags, nf);
+		if (err)
+			return err;
 		if (nf < n)
 			return 0; /* past the kernel's last frame: holes */
 		pfn += n;

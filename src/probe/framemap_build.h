@@ -52,9 +52,12 @@ int zoneinfo_parse(const char *buf, struct frame_zone *zones,
 
 /*
  * The policy: FREE = buddy head, or no flags and mapcount 0 (a tail page
- * of a free buddy block); MOVABLE = anonymous LRU order-0 page that is not
- * unevictable, mlocked, KSM, compound/huge/THP; HOLE = no struct page;
- * UNMOVABLE = everything else.
+ * of a free buddy block); MOVABLE = anonymous LRU page that is not
+ * unevictable, mlocked, KSM, hugetlb or another compound page than a THP
+ * (the head and tails of a large anonymous folio are movable: its tails
+ * lack the LRU bit before 6.9); HOLE = no struct page; UNMOVABLE =
+ * everything else.  framemap_build() also records each large anonymous
+ * folio's order (frame_map_set_order()).
  */
 enum frame_state frame_state_of(uint64_t kflags, uint64_t mapcount);
 

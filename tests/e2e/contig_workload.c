@@ -25,6 +25,12 @@
  * to start fragmented); --allow-thp lifts that before the hint, for
  * contigd's collapse backend, which MADV_NOHUGEPAGE refuses.
  *
+ * --thp-blocks N then collapses N of the buffer's 2 MiB blocks (every
+ * other one) into THPs before the writers start: a buffer mixing huge
+ * pages and scattered base pages, as THP=always leaves one on a
+ * fragmented machine.  The JSON line adds the blocks collapsed and
+ * AnonHugePages of the buffer before and after the hint.
+ *
  * --chaos keeps a thread busy from the hint to the end (through
  * --interactive and --hold): fork() children of the buffer's first
  * CHAOS_PAGES pages (no writer thread's: the chaos thread rewrites them)
@@ -41,7 +47,7 @@
  *
  * usage: contig_workload [--mib N] [--hint now|want|none|collapse] [--writers N]
  *                        [--hold SECONDS] [--allow-thp] [--interactive]
- *                        [--chaos] [--json]
+ *                        [--chaos] [--thp-blocks N] [--json]
  * Exit: 0 all intact (and with "now": the hint succeeded), 1 integrity
  * errors (a fork child or the partner not exiting 0 among them), 2 usage
  * or set-up error, 3 the hint failed.
@@ -64,6 +70,7 @@
 
 #include "contig.h"
 #include "frame_moves.h"
+#include "thp_blocks.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -270,6 +277,7 @@ struct opts {
 	bool allow_thp;
 	bool interactive;
 	bool chaos;
+	unsigned int thp_blocks;
 };
 
 struct chaos {
@@ -378,7 +386,7 @@ static void usage(void)
 		"usage: contig_workload [--mib N] [--hint now|want|none|collapse]\n"
 		"                       [--writers N]"
 		"                       [--hold SECONDS] [--allow-thp] [--interactive]\n"
-		"                       [--chaos] [--json]\n");
+		"                       [--chaos] [--thp-blocks N] [--json]\n");
 	exit(2);
 }
 
@@ -393,6 +401,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "allow-thp", no_argument, NULL, 't' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "chaos", no_argument, NULL, 'c' },
+		{ "thp-blocks", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	unsigned long v;
@@ -428,6 +437,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->writers = (unsigned int)v;
 		else if (c == 'H' && v <= 86400)
 			o->hold = (unsigned int)v;
+		else if (c == 'T' && v <= 32768)
+			o->thp_blocks = (unsigned int)v;
 		else
 			usage();
 	}
@@ -491,6 +502,8 @@ int main(int argc, char **argv)
 	int to_child[2], to_parent[2], rep[2], hint_err = 0, status = -1;
 	int partner_failed = 0;
 	uint64_t child_errors = UINT64_MAX, errors;
+	long huge_before = 0, huge_after = 0;
+	int collapsed = 0;
 	struct timespec t0, t1;
 	size_t npages;
 	char *churn;
@@ -519,10 +532,23 @@ int main(int argc, char **argv)
 		_exit(partner(npages, o.writers, to_child[0], to_parent[1],
 			      rep[1]));
 	if (fault_interleaved(w.buf, npages, churn, to_parent[0], to_child[1],
-			      true) ||
-	    writers_start(&w)) {
+			      true)) {
 		fprintf(stderr,
 			"contig_workload: faulting with the partner failed\n");
+		return 2;
+	}
+	if (o.thp_blocks) {
+		collapsed =
+			thp_collapse_blocks(w.buf, npages * PAGE, o.thp_blocks);
+		if (collapsed < 0) {
+			fprintf(stderr, "contig_workload: MADV_COLLAPSE: %s\n",
+				strerror(-collapsed));
+			return 2;
+		}
+		huge_before = thp_anon_huge_kib(w.buf);
+	}
+	if (writers_start(&w)) {
+		fprintf(stderr, "contig_workload: writer threads failed\n");
 		return 2;
 	}
 	if (contig_query(w.buf, npages * PAGE, &before)) {
@@ -570,6 +596,8 @@ int main(int argc, char **argv)
 	}
 	contig_query(w.buf, npages * PAGE, &after);
 	frames = frames && !frames_read(w.buf, npages, pfn_after);
+	if (o.thp_blocks)
+		huge_after = thp_anon_huge_kib(w.buf);
 	errors = writers_stop(&w);
 	token_pass(to_child[1]);
 	if (read(rep[0], &child_errors, sizeof(child_errors)) !=
@@ -601,6 +629,10 @@ int main(int argc, char **argv)
 			       ",\"changed\":%" PRIu64 "}",
 			       frames_misplaced_min(w.buf, npages, pfn_before),
 			       frames_changed(pfn_before, pfn_after, npages));
+		if (o.thp_blocks)
+			printf(",\"thp\":{\"collapsed\":%d,\"anon_huge_kib_before\":%ld"
+			       ",\"anon_huge_kib_after\":%ld}",
+			       collapsed, huge_before, huge_after);
 		printf(",\"hint_seconds\":%.3f,\"rewrites\":%" PRIu64
 		       ",\"integrity_errors\":%" PRIu64 "}\n",
 		       (double)(t1.tv_sec - t0.tv_sec) +

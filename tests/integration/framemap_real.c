@@ -7,7 +7,7 @@
  *   - FREE frames are close to the sum of nr_free_pages over the zones;
  *   - frames counted as not yet initialised fit in present - managed;
  *   - the 64 MiB of anonymous pages held by `scatter` are MOVABLE, and
- *     its THP pages are not.
+ *     so are its THP pages, each frame known as part of an order-9 folio.
  * Prints how long the build took. Needs root: exits 77 (skipped) if not.
  *
  * usage: framemap_real SCATTER
@@ -144,8 +144,9 @@ static void stop_scatter(struct child *c)
 }
 
 /* Count frame states of the pages of [start, end) in c's memory. */
+/* st[] per state; *large: pages in frames of an order-9 folio. */
 static int states_of(const struct child *c, const struct frame_map *fm,
-		     const uint64_t *range, uint64_t st[4])
+		     const uint64_t *range, uint64_t st[4], uint64_t *large)
 {
 	uint64_t nr = (range[1] - range[0]) >> CONTIG_PAGE_SHIFT, i;
 	uint64_t *pfn = malloc(nr * sizeof(*pfn));
@@ -161,9 +162,12 @@ static int states_of(const struct child *c, const struct frame_map *fm,
 	err = pagemap_read(fd, range[0] >> CONTIG_PAGE_SHIFT, nr, pfn, NULL);
 	close(fd);
 	memset(st, 0, 4 * sizeof(*st));
+	*large = 0;
 	for (i = 0; !err && i < nr; i++)
-		if (pfn[i] != CONTIG_PFN_NONE && pfn[i] < fm->nr_frames)
+		if (pfn[i] != CONTIG_PFN_NONE && pfn[i] < fm->nr_frames) {
 			st[fm->state[pfn[i]] & 3]++;
+			*large += frame_map_order(fm, pfn[i]) == 9;
+		}
 	free(pfn);
 	return err;
 }
@@ -176,7 +180,7 @@ int main(int argc, char **argv)
 	struct zone_totals zt;
 	struct frame_map fm;
 	struct child c;
-	uint64_t st[4], sum = 0, region_pages;
+	uint64_t st[4], sum = 0, region_pages, large;
 	unsigned int z;
 	int err, i;
 
@@ -235,16 +239,18 @@ int main(int argc, char **argv)
 	}
 
 	region_pages = (c.region[1] - c.region[0]) >> CONTIG_PAGE_SHIFT;
-	err = states_of(&c, &fm, c.region, st);
+	err = states_of(&c, &fm, c.region, st, &large);
 	check(!err && st[FRAME_MOVABLE] >= region_pages * 99 / 100,
 	      "scatter's 64 MiB is movable: %" PRIu64 " of %" PRIu64
 	      " (free %" PRIu64 " unmovable %" PRIu64 " hole %" PRIu64 ")",
 	      st[FRAME_MOVABLE], region_pages, st[FRAME_FREE],
 	      st[FRAME_UNMOVABLE], st[FRAME_HOLE]);
-	err = states_of(&c, &fm, c.thp, st);
-	check(!err && !st[FRAME_MOVABLE] && !st[FRAME_FREE],
-	      "THP pages are not movable one by one (unmovable %" PRIu64 ")",
-	      st[FRAME_UNMOVABLE]);
+	err = states_of(&c, &fm, c.thp, st, &large);
+	check(!err && st[FRAME_MOVABLE] && !st[FRAME_FREE] &&
+		      large == st[FRAME_MOVABLE],
+	      "THP pages are movable, as order-9 folios (movable %" PRIu64
+	      ", unmovable %" PRIu64 ", in order-9 folios %" PRIu64 ")",
+	      st[FRAME_MOVABLE], st[FRAME_UNMOVABLE], large);
 
 	stop_scatter(&c);
 	frame_map_free(&fm);

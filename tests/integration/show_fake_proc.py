@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """`contigctl show` against a fake /proc tree (--proc-root): exact output.
 
-Needs no privilege. Builds <tmp>/42/{stat,maps,pagemap} with a known
+Needs no privilege. Builds <tmp>/42/{stat,maps,pagemap,smaps} with a known
 physical layout, and checks the JSON field by field (the contract fields
-first, in order, then perms/path/swapped/runmap), the text table, and each
+first, in order, then perms/path/swapped/pmd_mapped_bytes/runmap), the
+text table, and each
 error: missing pid, kernel thread, zombie, hidden frame numbers, and a
 pagemap that ends early (the process exited while being read).
 
@@ -61,8 +62,12 @@ def runmap(pfns, max_tokens=64):
     return " ".join(toks)
 
 
-def write_tree(root, entries, maps, stat="42 (fake prog) S 1 42 42 0 -1 4194560 0 0\n"):
+def write_tree(root, entries, maps, stat="42 (fake prog) S 1 42 42 0 -1 4194560 0 0\n",
+               smaps=None):
     os.makedirs(f"{root}/42", exist_ok=True)
+    if smaps is not None:
+        with open(f"{root}/42/smaps", "w") as f:
+            f.write(smaps)
     with open(f"{root}/42/stat", "w") as f:
         f.write(stat)
     with open(f"{root}/42/maps", "w") as f:
@@ -116,7 +121,12 @@ def main():
             "                  [vsyscall]\n")
 
     with tempfile.TemporaryDirectory() as root:
-        write_tree(root, entries, maps)
+        # smaps: VMA A has one PMD-mapped THP (the aligned block)
+        smaps = (f"{a_start:x}-{a_start + a_pages * 4096:x} rw-p 00000000 00:00 0 \n"
+                 "AnonHugePages:      2048 kB\n"
+                 f"{b_start:x}-{b_start + b_pages * 4096:x} rw-p 00000000 00:00 0\n"
+                 "AnonHugePages:         0 kB\n")
+        write_tree(root, entries, maps, smaps=smaps)
         res = run(ctl, root, "show", "42", "--json")
         check(res.returncode == 0 and res.stderr == "",
               f"show --json exits 0 ({res.returncode} {res.stderr!r})")
@@ -131,16 +141,17 @@ def main():
         for k, p in b.items():
             b_pfns[k] = p
         want = []
-        for start, pfns, kind, path, swapped in (
-                (a_start, pf, "anon", None, 1),
-                (b_start, b_pfns, "anon", "[anon:big \"cage\"]", 0),
-                (0xffffffffff600000, [None], "vsyscall", "[vsyscall]", 0)):
+        for start, pfns, kind, path, swapped, pmd in (
+                (a_start, pf, "anon", None, 1, 2 << 20),
+                (b_start, b_pfns, "anon", "[anon:big \"cage\"]", 0, 0),
+                (0xffffffffff600000, [None], "vsyscall", "[vsyscall]", 0, 0)):
             m = metrics(start, pfns)
             want.append([("start", hex(start)),
                          ("end", hex(start + len(pfns) * 4096)),
                          ("kind", kind)] + list(m.items()) +
                         [("perms", "--xp" if kind == "vsyscall" else "rw-p"),
                          ("path", path), ("swapped", swapped),
+                         ("pmd_mapped_bytes", pmd),
                          ("runmap", runmap(pfns))])
         for got, exp in zip(vmas, want):
             check(got == exp, f"VMA {dict(exp)['start']}: {got} == {exp}")
@@ -151,7 +162,8 @@ def main():
         lines = res.stdout.splitlines()
         check(res.returncode == 0 and lines[0].startswith("pid 42 (fake prog): 3 VMAs")
               and lines[1].split()[:3] == ["START", "SIZE", "KIND"]
-              and "4G" in res.stdout and "runs: +512 _512" in res.stdout,
+              and "4G" in res.stdout and "runs: +512 _512" in res.stdout
+              and "huge: 2M PMD-mapped" in res.stdout,
               "text table")
 
         res = run(ctl, root, "show", "43")

@@ -138,8 +138,17 @@ static const struct state_case state_cases[] = {
 	{ F(ANON) | F(LRU) | F(UNEVICTABLE), 1, FRAME_UNMOVABLE },
 	{ F(ANON) | F(LRU) | KPF_BIT(KPF_MLOCKED), 1, FRAME_UNMOVABLE },
 	{ F(ANON) | F(LRU) | F(KSM), 3, FRAME_UNMOVABLE },
-	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP), 1, FRAME_UNMOVABLE },
-	{ F(ANON) | F(COMPOUND_TAIL) | F(THP), 1, FRAME_UNMOVABLE },
+	/* a THP's head and tail (6.1: no LRU bit on tails) */
+	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP), 1, FRAME_MOVABLE },
+	{ F(ANON) | F(COMPOUND_TAIL) | F(THP), 1, FRAME_MOVABLE },
+	{ F(ANON) | F(LRU) | F(COMPOUND_TAIL) | F(THP), 1, FRAME_MOVABLE },
+	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP) | F(KSM), 1,
+	  FRAME_UNMOVABLE },
+	{ F(ANON) | F(COMPOUND_HEAD) | F(THP), 1, FRAME_UNMOVABLE },
+	/* hugetlb, and compound pages that are no THP */
+	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(HUGE), 1, FRAME_UNMOVABLE },
+	{ F(ANON) | F(LRU) | F(COMPOUND_TAIL), 1, FRAME_UNMOVABLE },
+	{ F(COMPOUND_TAIL) | F(THP), 1, FRAME_UNMOVABLE }, /* huge zero */
 	{ F(ANON), 1, FRAME_UNMOVABLE }, /* not on the LRU */
 	{ F(LRU) | F(MMAP) | F(UPTODATE), 1, FRAME_UNMOVABLE }, /* file */
 	{ F(SLAB), 0, FRAME_UNMOVABLE },
@@ -226,6 +235,52 @@ START_TEST(test_build_fake)
 END_TEST
 
 /*
+ * Large anonymous folios: frames 4..7 an order-2 THP (tails without the
+ * LRU bit, as 6.1 shows them), 8..15 an order-3 one, 1..3 a compound
+ * page of three frames (no folio we know), 16..17 a hugetlb page.
+ */
+START_TEST(test_build_folios)
+{
+	const uint64_t h = F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP);
+	const uint64_t t = F(ANON) | F(COMPOUND_TAIL) | F(THP);
+	const uint64_t flags[20] = {
+		[0] = F(BUDDY), [1] = h,  [2] = t,  [3] = t,  [4] = h,
+		[5] = t,	[6] = t,  [7] = t,  [8] = h,  [9] = t,
+		[10] = t,	[11] = t, [12] = t, [13] = t, [14] = t,
+		[15] = t,	[16] = F(COMPOUND_HEAD) | F(HUGE),
+		[17] = F(COMPOUND_TAIL) | F(HUGE),
+		[18] = F(ANON) | F(LRU),
+	};
+	const uint64_t count[20] = { [1] = 1, [4] = 1, [8] = 1, [18] = 1 };
+	struct frame_map fm;
+	uint64_t i;
+
+	fake_proc_text("iomem", "00000000-00013fff : System RAM\n");
+	fake_proc_text("zoneinfo", "Node 0, zone      DMA\n"
+				   "        spanned  20\n"
+				   "  start_pfn:           0\n");
+	fake_proc_u64("kpageflags", 0, flags, 20);
+	fake_proc_u64("kpagecount", 0, count, 20);
+	ck_assert_int_eq(framemap_build(fake_root, &fm, NULL), 0);
+	ck_assert_uint_eq(fm.nr_frames, 20);
+	for (i = 1; i < 16; i++)
+		ck_assert_int_eq(fm.state[i], FRAME_MOVABLE);
+	ck_assert_int_eq(fm.state[16], FRAME_UNMOVABLE);
+	ck_assert_int_eq(fm.state[17], FRAME_UNMOVABLE);
+	ck_assert_int_eq(fm.state[18], FRAME_MOVABLE);
+	ck_assert_ptr_nonnull(fm.order);
+	for (i = 0; i < 20; i++)
+		ck_assert_msg(frame_map_order(&fm, i) ==
+				      (i >= 4 && i < 8 ? 2u :
+				       i >= 8 && i < 16 ? 3u :
+							  0u),
+			      "frame %u: order %u", (unsigned int)i,
+			      frame_map_order(&fm, i));
+	frame_map_free(&fm);
+}
+END_TEST
+
+/*
  * Deferred struct page init: whole sections with no flags at all are
  * holes; a section only partly in RAM is not judged.
  */
@@ -307,6 +362,7 @@ Suite *test_framemap_build_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(fake, fake_proc_setup, fake_proc_teardown);
 	tcase_add_test(fake, test_build_fake);
+	tcase_add_test(fake, test_build_folios);
 	tcase_add_test(fake, test_build_uninit);
 	tcase_add_test(fake, test_build_errors);
 	tcase_add_test(fake, test_kpageflags_read);

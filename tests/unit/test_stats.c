@@ -72,6 +72,9 @@ static const char expected[] =
 	"# HELP contigd_blocks_collapsed_total 2 MiB blocks verified backed by one aligned 2 MiB frame block.\n"
 	"# TYPE contigd_blocks_collapsed_total counter\n"
 	"contigd_blocks_collapsed_total 31\n"
+	"# HELP contigd_folios_split_total Large folios (THPs) split into base pages to place a page.\n"
+	"# TYPE contigd_folios_split_total counter\n"
+	"contigd_folios_split_total 5\n"
 	"# HELP contigd_pages_verified_total Pages seen in their target place by re-reading pagemap.\n"
 	"# TYPE contigd_pages_verified_total counter\n"
 	"contigd_pages_verified_total 15872\n"
@@ -133,6 +136,7 @@ static void known_state(struct stats *s)
 	s->pages_moved = 3;
 	s->pages_exchanged = 4;
 	s->blocks_collapsed = 31;
+	s->folios_split = 5;
 	s->pages_verified = 15872;
 	s->bytes_contiguous = 65011712;
 	s->ops_failed[STATS_REASON_BUSY] = 1;
@@ -212,6 +216,7 @@ START_TEST(test_stats_add)
 	ck_assert_uint_eq(a.pages_moved, 6);
 	ck_assert_uint_eq(a.pages_exchanged, 8);
 	ck_assert_uint_eq(a.blocks_collapsed, 62);
+	ck_assert_uint_eq(a.folios_split, 10);
 	ck_assert_uint_eq(a.pages_verified, 2 * 15872);
 	ck_assert_uint_eq(a.bytes_contiguous, 2 * 65011712ull);
 	ck_assert_uint_eq(a.ops_failed[STATS_REASON_REFUSED], 8);

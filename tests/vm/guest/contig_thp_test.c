@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * contig_thp_test - CONTIG_OP_F_SPLIT, op by op, with exact outcomes.
+ *
+ * Each case maps a 2 MiB-aligned block, makes it a THP (MADV_HUGEPAGE,
+ * then MADV_COLLAPSE if the fault did not give one), paints every page,
+ * and runs one op against a page of it:
+ *   - without the flag the op is refused (-EOPNOTSUPP), nothing changes;
+ *   - EXCHANGE with the flag: the THP is split (CONTIG_OUT_SPLIT_A), the
+ *     two pages trade frames, and every page of the block keeps its
+ *     contents (the 511 others also their frames);
+ *   - EXCHANGE_PFN with the flag, the THP on the frame side: the occupant
+ *     is split (CONTIG_OUT_SPLIT_B) and exchanged;
+ *   - MOVE to any frame with the flag: split, then moved.
+ * TAP output; exit 0 when every case passed or was skipped (no THP to
+ * be had); a module without CONTIG_CAP_SPLIT fails them all.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "contig_ioctl.h"
+#include "guest_fidelity.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#define KPF_THP_BIT (1ULL << 22)
+#define BLOCK (2UL << 20)
+#define NPG (BLOCK / PG)
+
+struct thp {
+	char *raw;
+	char *h; /* the 2 MiB-aligned block */
+	uint64_t pfn[NPG]; /* frames before the op */
+};
+
+static bool is_thp(const void *va)
+{
+	uint64_t fl = 0;
+
+	return !kpageflags(frame(va), &fl, 1) && (fl & KPF_THP_BIT);
+}
+
+/* A THP painted with seed + page index; SKIP when none can be had. */
+static int thp_make(struct thp *t, uint64_t seed)
+{
+	t->raw = mmap(NULL, 2 * BLOCK, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->raw == MAP_FAILED)
+		return FAIL;
+	t->h = (char *)(((uintptr_t)t->raw + BLOCK - 1) & ~(BLOCK - 1));
+	madvise(t->h, BLOCK, MADV_HUGEPAGE);
+	for (size_t i = 0; i < NPG; i++)
+		paint(t->h + i * PG, seed + (i << 16));
+	if (!is_thp(t->h))
+		madvise(t->h, BLOCK, MADV_COLLAPSE);
+	if (!is_thp(t->h))
+		return skipped("no transparent huge page could be had");
+	for (size_t i = 0; i < NPG; i++)
+		t->pfn[i] = frame(t->h + i * PG);
+	return PASS;
+}
+
+/* Every page intact; pages other than skip on their old frames. */
+static int thp_check(const struct thp *t, uint64_t seed, size_t skip)
+{
+	size_t bad = 0, moved = 0;
+
+	for (size_t i = 0; i < NPG; i++) {
+		bad += wrong(t->h + i * PG, seed + (i << 16)) != 0;
+		moved += i != skip && frame(t->h + i * PG) != t->pfn[i];
+	}
+	if (bad || moved)
+		note("pages with wrong contents %zu, moved %zu", bad, moved);
+	return bad || moved ? FAIL : PASS;
+}
+
+/*
+ * Run op until its result is not transient (a page waiting in an LRU
+ * cache, a lock held); *outcome gathers every attempt's: a split done by
+ * an attempt that then failed with -EAGAIN is reported by that attempt.
+ */
+static int op_run(struct contig_op op, uint32_t *outcome)
+{
+	uint32_t out;
+	int r = -EAGAIN;
+
+	*outcome = 0;
+	for (int i = 0; i < 20 && (r == -EAGAIN || r == -EBUSY); i++) {
+		if (i)
+			usleep(20000);
+		out = 0;
+		r = run_op(op.kind == CONTIG_OP_MOVE ? CONTIG_IOC_MOVE :
+						       CONTIG_IOC_EXCHANGE,
+			   op, &out);
+		*outcome |= out;
+	}
+	return r;
+}
+
+static int t_refused_without_flag(void)
+{
+	struct thp t;
+	char *a = pages(1, MAP_PRIVATE);
+	uint32_t out = 0;
+	int r;
+
+	if (!a)
+		return FAIL;
+	paint(a, 7);
+	r = thp_make(&t, 100);
+	if (r)
+		return r;
+	r = want("exchange without the flag", xchg(t.h + 5 * PG, a, 0, &out),
+		 -EOPNOTSUPP);
+	r |= want("outcome", out, 0);
+	r |= want("still a THP", is_thp(t.h), 1);
+	r |= thp_check(&t, 100, NPG);
+	munmap(t.raw, 2 * BLOCK);
+	munmap(a, PG);
+	return r;
+}
+
+/*
+ * Exchange a base page with page k of a THP: by address (EXCHANGE, the
+ * THP on side a) or by frame (EXCHANGE_PFN, the THP occupies pfn).
+ */
+static int exchange_case(bool by_pfn, size_t k, uint64_t seed)
+{
+	struct contig_op op = { .flags = CONTIG_OP_F_SPLIT, .pid_a = getpid() };
+	char *a = pages(1, MAP_PRIVATE);
+	uint32_t out = 0, split;
+	uint64_t fa;
+	struct thp t;
+	int r;
+
+	if (!a)
+		return FAIL;
+	paint(a, seed + 7);
+	fa = frame(a);
+	r = thp_make(&t, seed);
+	if (r)
+		return r;
+	if (by_pfn) {
+		op.kind = CONTIG_OP_EXCHANGE_PFN;
+		op.vaddr_a = (uintptr_t)a;
+		op.pfn = t.pfn[k];
+		split = CONTIG_OUT_SPLIT_B;
+	} else {
+		op.kind = CONTIG_OP_EXCHANGE;
+		op.vaddr_a = (uintptr_t)(t.h + k * PG);
+		op.pid_b = getpid();
+		op.vaddr_b = (uintptr_t)a;
+		split = CONTIG_OUT_SPLIT_A;
+	}
+	r = want("exchange with the flag", op_run(op, &out), 0);
+	r |= want("outcome", out,
+		  split | CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED);
+	r |= want("split", is_thp(t.h), 0);
+	r |= want("THP page on the base page's frame",
+		  frame(t.h + k * PG) == fa, 1);
+	r |= want("base page on the THP page's frame", frame(a) == t.pfn[k], 1);
+	r |= want("base page intact", wrong(a, seed + 7), 0);
+	r |= thp_check(&t, seed, k);
+	munmap(t.raw, 2 * BLOCK);
+	munmap(a, PG);
+	return r;
+}
+
+static int t_exchange_split_a(void)
+{
+	return exchange_case(false, 5, 200);
+}
+
+static int t_exchange_pfn_split_b(void)
+{
+	return exchange_case(true, 17, 300);
+}
+
+static int t_move_split_a(void)
+{
+	struct contig_op op = { .kind = CONTIG_OP_MOVE,
+				.flags = CONTIG_OP_F_SPLIT,
+				.pid_a = getpid(),
+				.pfn = CONTIG_PFN_ANY };
+	uint32_t out = 0;
+	struct thp t;
+	int r;
+
+	r = thp_make(&t, 400);
+	if (r)
+		return r;
+	op.vaddr_a = (uintptr_t)(t.h + 100 * PG);
+	r = want("move with the flag", op_run(op, &out), 0);
+	r |= want("outcome", out, CONTIG_OUT_SPLIT_A | CONTIG_OUT_A_MOVED);
+	r |= want("moved", frame(t.h + 100 * PG) != t.pfn[100], 1);
+	r |= thp_check(&t, 400, 100);
+	munmap(t.raw, 2 * BLOCK);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "thp_refused_without_split_flag", t_refused_without_flag },
+	{ "thp_exchange_split_a", t_exchange_split_a },
+	{ "thp_exchange_pfn_split_b", t_exchange_pfn_split_b },
+	{ "thp_move_split_a", t_move_split_a },
+};
+
+int main(void)
+{
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	struct contig_info info = { 0 };
+	int failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dev = open(CONTIG_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0 || ioctl(dev, CONTIG_IOC_INFO, &info)) {
+		printf("Bail out! %s: %s\n", CONTIG_DEVICE_PATH,
+		       strerror(errno));
+		return 1;
+	}
+	printf("TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		int r = SKIP;
+
+		why[0] = 0;
+		if (!(info.caps & CONTIG_CAP_SPLIT)) {
+			note("the module does not offer CONTIG_CAP_SPLIT");
+			r = FAIL;
+		} else {
+			r = cases[i].fn();
+		}
+		if (r == SKIP)
+			printf("ok %zu - %s # SKIP %s\n", i + 1, cases[i].name,
+			       why);
+		else
+			printf("%sok %zu - %s\n", r ? "not " : "", i + 1,
+			       cases[i].name);
+		failed += r == FAIL;
+	}
+	return failed ? 1 : 0;
+}
