@@ -27,6 +27,7 @@
 # Needs contigd_static, contigctl_static, contig_workload_static in /guest.
 set -eu
 . /suite-lib/contigd.sh
+. /suite-lib/json.sh
 
 strategy=${1:-}
 mib=${2:-64}
@@ -38,12 +39,6 @@ fail() {
 	if [ -n "$fpid" ]; then kill -KILL "$fpid" 2>/dev/null || true; fi
 	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log | sed 's/^/compare: contigd: /' | tail -n 30
 	exit 1
-}
-num() { # key, json: the first "key":number
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -n 1
-}
-obj() { # key, json: the object "key":{...}
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\({[^}]*}\).*/\1/p"
 }
 
 case $strategy in

@@ -13,6 +13,7 @@
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
 . /suite-lib/contigd.sh
+. /suite-lib/json.sh
 
 mib=${1:-64}
 rd=/tmp/contigd
@@ -21,12 +22,6 @@ fail() {
 	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log | sed 's/^/e2e: contigd: /' | tail -n 40
 	[ -f "$rd/metrics.prom" ] && grep '^contigd_ops_failed_total\|^contigd_passes' "$rd/metrics.prom" | sed 's/^/e2e: /'
 	exit 1
-}
-num() { # key, json: the first "key":number
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -n 1
-}
-obj() { # key, json: the object "key":{...}
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\({[^}]*}\).*/\1/p"
 }
 
 [ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"

@@ -15,6 +15,8 @@
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
+. /suite-lib/contigd.sh
+. /suite-lib/json.sh
 
 rd=/tmp/contigd
 thp=/sys/kernel/mm/transparent_hugepage
@@ -23,12 +25,6 @@ fail() {
 	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log | sed 's/^/thp: contigd: /' | tail -n 40
 	[ -f "$rd/metrics.prom" ] && grep '^contigd_ops_failed_total\|^contigd_passes\|^contigd_folio' "$rd/metrics.prom" | sed 's/^/thp: /'
 	exit 1
-}
-num() { # key, json: the first "key":number
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -n 1
-}
-obj() { # key, json: the object "key":{...}
-	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\({[^}]*}\).*/\1/p"
 }
 
 [ "${CONTIG_KO_LOADED:-0}" = 1 ] || fail "contig.ko did not load"
@@ -51,13 +47,7 @@ grep -q '^not ok' /tmp/thp_test.tap && rc=1
 mkdir -p "$rd"
 contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >/tmp/contigd.log 2>&1 &
 dpid=$!
-i=0
-while [ ! -S "$rd/contigd.sock" ]; do
-	i=$((i + 1))
-	[ "$i" -lt 300 ] || fail "contigd did not start in 30 s"
-	kill -0 "$dpid" 2>/dev/null || fail "contigd exited"
-	sleep 0.1
-done
+contigd_wait_socket "$rd" "$dpid" 30
 
 t0=$(date +%s)
 out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
