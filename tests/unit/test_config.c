@@ -2,8 +2,9 @@
 /*
  * contigd.conf parsing: a file setting every knob, each kind of error
  * with its exact message and line, the defaults, repeated patterns and
- * the process filter, the limits of every number, files on disk, and
- * arbitrary bytes.
+ * the process filter, the limits of every number and files on disk
+ * (oversized files, arbitrary bytes and the documented keys:
+ * test_config_files.c).
  */
 #include <check.h>
 #include <errno.h>
@@ -13,43 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME "contigd.conf"
-
-static int parse(const char *text, struct contigd_config *c, char *err,
-		 size_t errsz)
-{
-	return config_parse_buffer(NAME, text, strlen(text), c, err, errsz);
-}
-
-static void assert_defaults(const struct contigd_config *c)
-{
-	ck_assert_int_eq(c->backend, CONFIG_BACKEND_AUTO);
-	ck_assert_int_eq(c->observer, CONFIG_OBSERVER_AUTO);
-	ck_assert_int_eq(c->anchor, CONFIG_ANCHOR_BEST);
-	ck_assert_str_eq(c->runtime_dir, "/run/contigd");
-	ck_assert_str_eq(c->stats_file, "");
-	ck_assert_uint_eq(c->stats_interval_s, 10);
-	ck_assert_uint_eq(c->scan_interval_s, 30);
-	ck_assert_uint_eq(c->budget_pages, 262144);
-	ck_assert_uint_eq(c->cpu_share, 25);
-	ck_assert_uint_eq(c->batch, 256);
-	ck_assert_uint_eq(c->max_retries, 3);
-	ck_assert_uint_eq(c->backoff_ms, 10);
-	ck_assert_uint_eq(c->min_vma_size, 2 << 20);
-	ck_assert_double_eq(c->min_heat, 1.0);
-	ck_assert_uint_eq(c->watch_min_rss, 64 << 20);
-	ck_assert_uint_eq(c->max_queue, 1024);
-	ck_assert_uint_eq(c->max_clients, 64);
-	ck_assert_uint_eq(c->client_timeout_ms, 5000);
-	ck_assert_uint_eq(c->wait_timeout_ms, 60000);
-	ck_assert(!c->verbose);
-	ck_assert_ptr_null(c->include);
-	ck_assert_uint_eq(c->n_include, 0);
-	ck_assert_ptr_null(c->exclude);
-	ck_assert_uint_eq(c->n_exclude, 0);
-}
+#include "config_check.h"
 
 static const char good[] =
 	"# every knob, in no particular order\n"
@@ -546,164 +511,6 @@ START_TEST(test_files)
 }
 END_TEST
 
-START_TEST(test_oversized_file)
-{
-	char dir[] = "/tmp/contig-config-XXXXXX", path[128], err[256];
-	struct contigd_config c;
-	size_t left = CONFIG_FILE_MAX + 1;
-	static char chunk[4096];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/big.conf", dir);
-	memset(chunk, '\n', sizeof(chunk));
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	while (left) {
-		size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
-
-		ck_assert_uint_eq(fwrite(chunk, 1, n, f), n);
-		left -= n;
-	}
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(config_parse_file(path, &c, err, sizeof(err)), -EFBIG);
-	ck_assert(strstr(err, "larger than 1048576 bytes") != NULL);
-	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(rmdir(dir), 0);
-}
-END_TEST
-
-/* Arbitrary bytes, seeded with pieces of real lines: never a crash, and
- * either the file parses or the message names it. */
-START_TEST(test_random_bytes)
-{
-	static const char *const pieces[] = {
-		"batch", "=",  " ",    "\n",	   "#",	    "include",
-		"2M",	 "\0", "\t",   "min_heat", "1e308", "/",
-		"yes",	 "\r", "\xff", "exclude",
-	};
-	uint64_t x = 0x9e3779b97f4a7c15ULL;
-	struct contigd_config c;
-	char buf[512], err[128];
-	int round, r;
-
-	for (round = 0; round < 20000; round++) {
-		size_t len = 0;
-
-		while (len < sizeof(buf) - 16) {
-			const char *p;
-			size_t n;
-
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			if (x % 64 == 0)
-				break;
-			if (x % 3 == 0) {
-				buf[len++] = (char)(x >> 24);
-				continue;
-			}
-			p = pieces[(x >> 8) % ARRAY_SIZE(pieces)];
-			n = *p ? strlen(p) : 1;
-			memcpy(buf + len, p, n);
-			len += n;
-		}
-		r = config_parse_buffer(NAME, buf, len, &c, err, sizeof(err));
-		ck_assert(r == 0 || r == -EINVAL);
-		if (r)
-			ck_assert(strncmp(err, NAME ":", strlen(NAME) + 1) ==
-				  0);
-		config_free(&c);
-	}
-}
-END_TEST
-
-#ifdef CONTIG_SOURCE_DIR
-static char *slurp(const char *rel)
-{
-	char path[512], *buf;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", CONTIG_SOURCE_DIR, rel);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	buf = calloc(1, 1 << 20);
-	ck_assert_ptr_nonnull(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static const char *const keys[] = {
-	"backend",	     "observer",	"anchor",
-	"runtime_dir",
-	"stats_file",	     "stats_interval",	"scan_interval",
-	"budget_pages",	     "cpu_share",	"batch",
-	"max_retries",	     "backoff_ms",	"min_vma_size",
-	"min_heat",	     "include",		"exclude",
-	"watch_min_rss",     "max_queue",	"max_clients",
-	"client_timeout_ms", "wait_timeout_ms", "verbose",
-};
-
-/* Each key is known to the parser, in the installed file and in the
- * manual page. */
-START_TEST(test_key_documented)
-{
-	char *conf = slurp("etc/contigd.conf");
-	char *man = slurp("man/contigd.conf.5");
-	char text[64], want[128], err[256];
-	struct contigd_config c;
-
-	snprintf(text, sizeof(text), "%s =\n", keys[_i]);
-	ck_assert_int_eq(parse(text, &c, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), NAME ":1: '%s' needs a value", keys[_i]);
-	ck_assert_str_eq(err, want);
-	snprintf(want, sizeof(want), "\n#%s = ", keys[_i]);
-	ck_assert_msg(strstr(conf, want) != NULL, "%s not in etc/contigd.conf",
-		      keys[_i]);
-	snprintf(want, sizeof(want), "\n.It Cm %s No = ", keys[_i]);
-	ck_assert_msg(strstr(man, want) != NULL, "%s not in contigd.conf.5",
-		      keys[_i]);
-	free(conf);
-	free(man);
-}
-END_TEST
-
-/* The installed file parses as it is, and with every "#key = value"
- * line uncommented it still gives the defaults (plus its examples). */
-START_TEST(test_installed_file)
-{
-	char *conf = slurp("etc/contigd.conf"), *p;
-	struct contigd_config c;
-	char err[256] = "";
-	size_t n = 0;
-
-	ck_assert_int_eq(parse(conf, &c, err, sizeof(err)), 0);
-	assert_defaults(&c);
-	for (p = conf; (p = strstr(p, "\n#")); p++) {
-		if (p[2] >= 'a' && p[2] <= 'z' && strstr(p + 2, " = ") &&
-		    strstr(p + 2, " = ") < strchr(p + 2, '\n')) {
-			p[1] = ' ';
-			n++;
-		}
-	}
-	ck_assert_uint_ge(n, ARRAY_SIZE(keys));
-	ck_assert_int_eq(parse(conf, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "");
-	ck_assert_uint_eq(c.n_include, 2);
-	ck_assert_uint_eq(c.n_exclude, 1);
-	config_free(&c);
-	/* spelled out, the default stats file is the same file */
-	ck_assert_str_eq(c.stats_file, "/run/contigd/metrics.prom");
-	c.stats_file[0] = '\0';
-	assert_defaults(&c);
-	free(conf);
-}
-END_TEST
-#endif
-
 Suite *test_config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -723,12 +530,6 @@ Suite *test_config_suite(void)
 	tcase_add_test(tc, test_pattern_limit);
 	tcase_add_test(tc, test_reload_keeps_old);
 	tcase_add_test(tc, test_files);
-	tcase_add_test(tc, test_oversized_file);
-	tcase_add_test(tc, test_random_bytes);
-#ifdef CONTIG_SOURCE_DIR
-	tcase_add_loop_test(tc, test_key_documented, 0, ARRAY_SIZE(keys));
-	tcase_add_test(tc, test_installed_file);
-#endif
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
