@@ -10,9 +10,9 @@
 #   CONTIG_VM_KVER        kernel release (uname -r)
 #   CONTIG_VM_SUITE       suite name
 #   CONTIG_VM_SUITE_TIMEOUT  seconds the suite may run
-# Guest programs built from tests/vm/guest/*.c are in /guest (on PATH),
-# with the files of CONTIG_VM_EXTRA_FILES; the shared libraries of those
-# that are dynamically linked are in /guest/lib (on LD_LIBRARY_PATH).
+# Guest programs built from tests/vm/guest/*.c and guest/*/ are in /guest
+# (on PATH), with the files of CONTIG_VM_EXTRA_FILES; the shared libraries
+# of those that are dynamically linked are in /guest/lib (on LD_LIBRARY_PATH).
 
 export PATH=/guest:/bin:/sbin:/usr/bin:/usr/sbin
 export LD_LIBRARY_PATH=/guest/lib
