@@ -106,7 +106,11 @@ def targets(runs, micro):
             line += f" ({c['wall_s'] / col:.2f}x collapse's {col:.2f} s)"
         per = c["wall_s"] * 1e9 / c["misplaced_min"]
         line += f", {per / 1000:.1f} us per misplaced page"
-        if xs:
+        same = (c.get("micro") or {}).get("exchange_ns_per_pair")
+        if same:
+            line += (f" ({per / same:.2f}x the exchange per pair, "
+                     f"{same / 1000:.1f} us, same boot)")
+        elif xs:
             line += f" ({per / xs[0]:.2f}x the exchange per pair)"
         line += f", {c['ops_per_misplaced']:.3f} ops per misplaced page"
         line += f" ({c.get('moves', 0)} moves, {c.get('exchanges', 0)} exchanges)"

@@ -23,6 +23,8 @@
 # the module) and verify_s; the op times the planner weighed in the end
 # (move_us, exchange_us, exchange_migrate_us) and the batches they were
 # fitted to (cost_batches).
+# micro (contigd): the exchange microbenchmark of bench.sh, 1024 pairs,
+# run in the same boot after the pass (contig_test bench's JSON object).
 # pages_moved counts page copies (a move 1, an exchange 2, a collapsed
 # page 1); page_ops the daemon's operations (moves + exchanges) or, for
 # collapse, its page copies; misplaced_min the fewest pages that any one
@@ -123,6 +125,14 @@ if [ -n "$fpid" ]; then
 	[ "$filler_bad" = 0 ] || fail "the filler found pages corrupt"
 fi
 
+micro='{}'
+if [ "$strategy" = contigd ]; then
+	m=$(contig_test bench 1024) || fail "the microbenchmark failed"
+	micro=$(printf '%s\n' "$m" | sed -n 's/^CONTIG-JSON: //p' | head -n 1)
+	[ -n "$micro" ] || fail "no figures from the microbenchmark"
+	echo "compare: microbenchmark: $micro"
+fi
+
 before=$(obj before "$out")
 after=$(obj after "$out")
 errors=$(num integrity_errors "$out")
@@ -135,6 +145,6 @@ collapse) copies=$changed ops=$changed ;;
 *) copies=$((moves + 2 * exchanges)) ops=$((moves + exchanges)) ;;
 esac
 per=$(awk -v o="$ops" -v m="$misplaced" 'BEGIN { printf "%.3f", m ? o / m : 0 }')
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"profile\":$profile,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"profile\":$profile,\"micro\":$micro,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 echo "compare: ok"
