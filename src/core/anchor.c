@@ -312,17 +312,16 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 			p->max_candidates < 256 ? p->max_candidates : 256);
 	for (i = 0; i < k; i++) {
 		int64_t d = o.ud[idx[i]];
-		uint64_t cnt = o.cnt[idx[i]];
 
-		if (best.found && (aligned.found || !anchor_is_aligned(d)) &&
-		    !candidate_may_win(&s, &best, cnt))
+		if ((best.found && (aligned.found || !anchor_is_aligned(d))) ||
+		    !feasible(&s, d))
 			continue;
-		if (!feasible(&s, d))
-			continue;
-		if (!best.found || s.cost)
-			consider_offset(&s, &best, ANCHOR_HISTOGRAM, d, cnt);
-		if (anchor_is_aligned(d) && (!aligned.found || s.cost))
-			consider_offset(&s, &aligned, ANCHOR_HISTOGRAM, d, cnt);
+		if (!best.found)
+			consider_offset(&s, &best, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]]);
+		if (anchor_is_aligned(d) && !aligned.found)
+			consider_offset(&s, &aligned, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]]);
 	}
 	if (best.found && !aligned.found) {
 		/* the aligned offsets on either side of the best */
@@ -338,6 +337,7 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 			   (double)(s.present - best.in_place));
 	if (!best.found || (!aligned.found && best.in_place <= slack) ||
 	    candidate_may_win(&s, &best, 0)) {
+		/* every window, the candidates' among them */
 		struct choice wb = { 0 };
 
 		err = anchor_window_search(&s, &o, &wb, &aligned);
@@ -348,6 +348,21 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		else if (s.cost && wb.found)
 			anchor_consider(&best, wb.how, wb.d, wb.in_place,
 					wb.displaced, wb.ns);
+	} else if (s.cost) {
+		/* the other candidates, while one could still win */
+		for (i = 0; i < k; i++) {
+			int64_t d = o.ud[idx[i]];
+
+			if (candidate_may_win(&s, &best, o.cnt[idx[i]]) &&
+			    d != best.d && feasible(&s, d))
+				consider_offset(&s, &best, ANCHOR_HISTOGRAM, d,
+						o.cnt[idx[i]]);
+			if (candidate_may_win(&s, &aligned, o.cnt[idx[i]]) &&
+			    anchor_is_aligned(d) && d != aligned.d &&
+			    feasible(&s, d))
+				consider_offset(&s, &aligned, ANCHOR_HISTOGRAM,
+						d, o.cnt[idx[i]]);
+		}
 	}
 	if (!best.found) {
 		err = -ENOSPC;
