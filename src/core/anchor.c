@@ -162,6 +162,20 @@ static bool candidate_may_win(const struct selector *s, const struct choice *c,
 	       (double)(s->present - in_place) * cost_min_ns(s->cost) < c->ns;
 }
 
+/*
+ * With a cost model: is scanning every window worth it? Only when a
+ * window keeping as many pages in place as the best candidate could save
+ * more than the alignment slack of its time.
+ */
+static bool search_may_pay(const struct selector *s, const struct choice *c,
+			   double slack)
+{
+	return s->cost && c->found &&
+	       (double)(s->present - c->in_place) * cost_min_ns(s->cost) *
+			       (1 + slack) <
+		       c->ns;
+}
+
 /* Weigh feasible offset d (in_place pages at their target) into c. */
 static void consider_offset(const struct selector *s, struct choice *c,
 			    enum anchor_method how, int64_t d,
@@ -335,8 +349,13 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	}
 	slack = (uint64_t)(p->align_slack *
 			   (double)(s.present - best.in_place));
+	/*
+	 * No feasible window keeps more than best.in_place pages in place
+	 * (best is the feasible offset of most pages): with a cost model,
+	 * search every window when one keeping that many could be faster.
+	 */
 	if (!best.found || (!aligned.found && best.in_place <= slack) ||
-	    candidate_may_win(&s, &best, 0)) {
+	    search_may_pay(&s, &best, p->align_slack)) {
 		/* every window, the candidates' among them */
 		struct choice wb = { 0 };
 
