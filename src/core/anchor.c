@@ -176,24 +176,32 @@ static bool search_may_pay(const struct selector *s, const struct choice *c,
 		       c->ns;
 }
 
+/* With a cost model, c's expected time and others' pages in its window. */
+static void weigh(const struct selector *s, struct choice *c)
+{
+	uint64_t ws, we, movable = 0, mine = 0, f, j;
+
+	if (!s->cost || !c->found || !window_of(s, c->d, &ws, &we))
+		return;
+	for (f = ws; f < we; f++)
+		movable += s->fm->state[f] == FRAME_MOVABLE;
+	for (j = s->first; j <= s->last; j++)
+		mine += s->v->pfn[j] != CONTIG_PFN_NONE && s->v->pfn[j] >= ws &&
+			s->v->pfn[j] < we;
+	c->ns = anchor_window_ns(s, we - ws, c->in_place, movable, mine,
+				 &c->displaced);
+}
+
 /* Weigh feasible offset d (in_place pages at their target) into c. */
 static void consider_offset(const struct selector *s, struct choice *c,
 			    enum anchor_method how, int64_t d,
 			    uint64_t in_place)
 {
-	uint64_t ws, we, movable = 0, mine = 0, displaced = 0, f, j;
-	double ns = 0;
+	struct choice x = { .found = true, .how = how, .d = d,
+			    .in_place = in_place };
 
-	if (s->cost && window_of(s, d, &ws, &we)) {
-		for (f = ws; f < we; f++)
-			movable += s->fm->state[f] == FRAME_MOVABLE;
-		for (j = s->first; j <= s->last; j++)
-			mine += s->v->pfn[j] != CONTIG_PFN_NONE &&
-				s->v->pfn[j] >= ws && s->v->pfn[j] < we;
-		ns = anchor_window_ns(s, we - ws, in_place, movable, mine,
-				      &displaced);
-	}
-	anchor_consider(c, how, d, in_place, displaced, ns);
+	weigh(s, &x);
+	anchor_consider(c, how, d, in_place, x.displaced, x.ns);
 }
 
 /* Indices of the k most frequent offsets, most frequent first. */
@@ -302,6 +310,7 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	struct folio_census fc;
 	size_t idx[256], k, i;
 	uint64_t slack;
+	bool search;
 	int err;
 
 	if (p->rule == ANCHOR_RULE_FIRST_FIT)
@@ -331,11 +340,11 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		    !feasible(&s, d))
 			continue;
 		if (!best.found)
-			consider_offset(&s, &best, ANCHOR_HISTOGRAM, d,
-					o.cnt[idx[i]]);
+			anchor_consider(&best, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]], 0, 0);
 		if (anchor_is_aligned(d) && !aligned.found)
-			consider_offset(&s, &aligned, ANCHOR_HISTOGRAM, d,
-					o.cnt[idx[i]]);
+			anchor_consider(&aligned, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]], 0, 0);
 	}
 	if (best.found && !aligned.found) {
 		/* the aligned offsets on either side of the best */
@@ -344,29 +353,35 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 
 		for (i = 0; i < 2; i++)
 			if (feasible(&s, cand[i]))
-				consider_offset(&s, &aligned, ANCHOR_ALIGNED,
-						cand[i], pages_at(&o, cand[i]));
+				anchor_consider(&aligned, ANCHOR_ALIGNED,
+						cand[i], pages_at(&o, cand[i]),
+						0, 0);
 	}
 	slack = (uint64_t)(p->align_slack *
 			   (double)(s.present - best.in_place));
-	/*
-	 * No feasible window keeps more than best.in_place pages in place
-	 * (best is the feasible offset of most pages): with a cost model,
-	 * search every window when one keeping that many could be faster.
-	 */
-	if (!best.found || (!aligned.found && best.in_place <= slack) ||
-	    search_may_pay(&s, &best, p->align_slack)) {
+	search = !best.found || (!aligned.found && best.in_place <= slack);
+	if (s.cost && !search) {
+		/*
+		 * No feasible window keeps more than best.in_place pages in
+		 * place (best is the feasible offset of most pages): scan
+		 * them all when one keeping that many could be faster.
+		 */
+		weigh(&s, &best);
+		weigh(&s, &aligned);
+		search = search_may_pay(&s, &best, p->align_slack);
+	}
+	if (search) {
 		/* every window, the candidates' among them */
-		struct choice wb = { 0 };
+		struct choice wb = { 0 }, wa = { 0 };
 
-		err = anchor_window_search(&s, &o, &wb, &aligned);
+		err = anchor_window_search(&s, &o, &wb, s.cost ? &wa : &aligned);
 		if (err)
 			goto out_free;
-		if (!best.found)
+		/* with a cost model, the scan weighed every window */
+		if (!best.found || (s.cost && wb.found))
 			best = wb;
-		else if (s.cost && wb.found)
-			anchor_consider(&best, wb.how, wb.d, wb.in_place,
-					wb.displaced, wb.ns);
+		if (s.cost && wb.found)
+			aligned = wa;
 	} else if (s.cost) {
 		/* the other candidates, while one could still win */
 		for (i = 0; i < k; i++) {
