@@ -31,7 +31,10 @@
 # physical run would have to move (from the frames before).
 # Fails only on integrity errors or a missing figure: how well a strategy
 # does is what is measured, not asserted.
-# Usage: compare.sh STRATEGY [MiB [fresh|full]]     (default 64 fresh)
+# Usage: compare.sh STRATEGY [MiB [fresh|full [SETTING...]]]
+#                                                  (default 64 fresh)
+# SETTINGs, for experiments with the daemon strategies: KEY=VALUE lines
+# for contigd.conf (batch=1024), or submission=ioctl (CONTIG_SUBMISSION).
 # Needs contigd_static, contigctl_static, contig_workload_static in /guest.
 set -eu
 . /suite-lib/contigd.sh
@@ -40,6 +43,7 @@ set -eu
 strategy=${1:-}
 mib=${2:-64}
 scenario=${3:-fresh}
+[ $# -gt 3 ] && shift 3 || set --
 rd=/tmp/contigd
 fpid=
 fail() {
@@ -82,6 +86,14 @@ if [ "$hint" = now ]; then
 	mkdir -p "$rd"
 	: >/tmp/contigd.conf
 	[ "$strategy" = rfc ] && echo "anchor = rfc" >/tmp/contigd.conf
+	for kv in "$@"; do
+		case $kv in
+		submission=*) export CONTIG_SUBMISSION="${kv#*=}" ;;
+		*=*) echo "${kv%%=*} = ${kv#*=}" >>/tmp/contigd.conf ;;
+		*) fail "setting $kv: not KEY=VALUE" ;;
+		esac
+		echo "compare: setting $kv"
+	done
 	contigd_static --backend kmod --config /tmp/contigd.conf \
 		--runtime-dir "$rd" -v >/tmp/contigd.log 2>&1 &
 	dpid=$!
