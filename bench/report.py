@@ -34,32 +34,40 @@ def load(path):
     return runs, micro
 
 
-def table(runs, micro):
+def groups(runs):
+    """(kernel series, scenario, MiB) in report order: the main size first."""
     out = []
     for k in sorted({series(r["kernel"]) for r in runs}):
-        for sc in SCENARIOS:
-            rows = [r for r in runs
-                    if series(r["kernel"]) == k and r["scenario"] == sc]
-            if not rows:
-                continue
-            rows.sort(key=lambda r: STRATEGIES.index(r["strategy"]))
-            mib = rows[0]["mib"]
-            out.append(f"kernel {k}, {sc} start, {mib} MiB buffer "
-                       f"({rows[0]['after']['pages']} pages)")
-            out.append("")
-            out.append("    strategy  runs_99      largest run  aligned_2m"
-                       "  pages moved  wall s  ops/misplaced  errors")
-            for r in rows:
-                b, a = r["before"], r["after"]
-                err = r["integrity_errors"]
-                note = f" (hint: {r['hint_error']})" if r["hint_error"] else ""
-                out.append(
-                    f"    {r['strategy']:<9} {b['runs_99']:>5} -> {a['runs_99']:<5}"
-                    f" {a['largest_run_pct']:>6.1f} %     {a['aligned_2m']:>4}"
-                    f"        {r['pages_moved']:>7}  {r['wall_s']:>6.2f}"
-                    f"  {r['ops_per_misplaced']:>13.3f}  {err}{note}")
-            out.append("")
+        for mib in sorted({r["mib"] for r in runs}):
+            for sc in SCENARIOS:
+                rows = [r for r in runs if series(r["kernel"]) == k
+                        and r["scenario"] == sc and r["mib"] == mib]
+                if rows:
+                    out.append((k, sc, mib, rows))
+    return out
+
+
+def table(runs, micro):
+    out = []
+    for k, sc, mib, rows in groups(runs):
+        rows.sort(key=lambda r: STRATEGIES.index(r["strategy"]))
+        out.append(f"kernel {k}, {sc} start, {mib} MiB buffer "
+                   f"({rows[0]['after']['pages']} pages)")
+        out.append("")
+        out.append("    strategy  runs_99      largest run  aligned_2m"
+                   "  pages moved  wall s  ops/misplaced  errors")
+        for r in rows:
+            b, a = r["before"], r["after"]
+            err = r["integrity_errors"]
+            note = f" (hint: {r['hint_error']})" if r["hint_error"] else ""
+            out.append(
+                f"    {r['strategy']:<9} {b['runs_99']:>5} -> {a['runs_99']:<5}"
+                f" {a['largest_run_pct']:>6.1f} %     {a['aligned_2m']:>4}"
+                f"        {r['pages_moved']:>7}  {r['wall_s']:>6.2f}"
+                f"  {r['ops_per_misplaced']:>13.3f}  {err}{note}")
+        out.append("")
     out += targets(runs, micro)
+    out += profiles(runs)
     for m in micro:
         x = m["exchange_ns_per_pair"]
         line = (
@@ -83,32 +91,59 @@ def table(runs, micro):
 
 
 def targets(runs, micro):
-    """Per kernel and start: contigd against the issue's targets."""
+    """Per kernel, start and size: contigd against the issue's targets."""
     out = []
-    for k in sorted({series(r["kernel"]) for r in runs}):
+    for k, sc, mib, rows in groups(runs):
         xs = [m["exchange_ns_per_pair"] for m in micro
               if m["kernel_series"] == k]
-        for sc in SCENARIOS:
-            by = {r["strategy"]: r for r in runs
-                  if series(r["kernel"]) == k and r["scenario"] == sc}
-            c = by.get("contigd")
-            if not c or not c["misplaced_min"]:
+        by = {r["strategy"]: r for r in rows}
+        c = by.get("contigd")
+        if not c or not c["misplaced_min"]:
+            continue
+        line = f"kernel {k}, {sc} start, {mib} MiB: contigd {c['wall_s']:.2f} s"
+        if "collapse" in by and by["collapse"]["wall_s"]:
+            col = by["collapse"]["wall_s"]
+            line += f" ({c['wall_s'] / col:.2f}x collapse's {col:.2f} s)"
+        per = c["wall_s"] * 1e9 / c["misplaced_min"]
+        line += f", {per / 1000:.1f} us per misplaced page"
+        same = (c.get("micro") or {}).get("exchange_ns_per_pair")
+        if same:
+            line += (f" ({per / same:.2f}x the exchange per pair, "
+                     f"{same / 1000:.1f} us, same boot)")
+        elif xs:
+            line += f" ({per / xs[0]:.2f}x the exchange per pair)"
+        line += f", {c['ops_per_misplaced']:.3f} ops per misplaced page"
+        line += f" ({c.get('moves', 0)} moves, {c.get('exchanges', 0)} exchanges)"
+        out.append(line)
+    if out:
+        out.append("")
+    return out
+
+
+def profiles(runs):
+    """Where a daemon strategy's pass spent its time (the stats file)."""
+    out = []
+    for k, sc, mib, rows in groups(runs):
+        for r in rows:
+            p = r.get("profile") or {}
+            if "pass_s" not in p:
                 continue
-            line = f"kernel {k}, {sc} start: contigd {c['wall_s']:.2f} s"
-            if "collapse" in by:
-                line += f" (collapse {by['collapse']['wall_s']:.2f} s)"
-            per = c["wall_s"] * 1e9 / c["misplaced_min"]
-            line += f", {per / 1000:.1f} us per misplaced page"
-            if xs:
-                line += f" ({per / xs[0]:.2f}x the exchange per pair)"
-            line += f", {c['ops_per_misplaced']:.3f} ops per misplaced page"
-            out.append(line)
+            rest = p["pass_s"] - p["plan_s"] - p["apply_s"] - p["verify_s"]
+            out.append(
+                f"profile {k}, {sc} start, {mib} MiB, {r['strategy']}: pass "
+                f"{p['pass_s']:.2f} s = plan {p['plan_s']:.2f} + module "
+                f"{p['apply_s']:.2f} + verify {p['verify_s']:.2f} + reads "
+                f"{max(rest, 0):.2f}; op times weighed: move "
+                f"{p['move_us']:.1f} us, exchange {p['exchange_us']:.1f} us "
+                f"({p['cost_batches']} batches)")
     if out:
         out.append("")
     return out
 
 
 def chart(runs, path):
+    main = min(r["mib"] for r in runs)
+    runs = [r for r in runs if r["mib"] == main]
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

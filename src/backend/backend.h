@@ -63,6 +63,8 @@ struct backend_info {
 	unsigned int depth;
 	/* kmod over ioctls: why not io_uring (lives as long as the backend) */
 	const char *submission_why;
+	/* 1: an EXCHANGE goes by migration (no in-place exchange); else 0 */
+	unsigned int exchange_by_migration;
 };
 
 struct backend;

@@ -66,6 +66,8 @@ static int kmod_info(struct backend *b, struct backend_info *out)
 	snprintf(out->submission, sizeof(out->submission), "%s",
 		 kmod_uring_usable(bk) ? "io_uring" : "ioctl");
 	out->depth = kmod_uring_usable(bk) ? kmod_uring_depth(bk->ur) : 1;
+	out->exchange_by_migration =
+		!(bk->info.caps & CONTIG_CAP_EXCHANGE_INPLACE);
 	out->submission_why = kmod_uring_usable(bk) ? NULL :
 			      bk->ur ? "io_uring broke" : bk->ur_why;
 	return 0;

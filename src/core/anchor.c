@@ -10,24 +10,31 @@
  *    feasible anchor (an offset outside the histogram keeps none).
  * 3. Alignment: a feasible offset with d % 512 == 0 (2 MiB blocks line
  *    up, ready for THP) wins if it costs at most align_slack more moves.
- * 4. Window search: when no frequent offset is feasible (or the best
- *    keeps so few pages that any aligned window is as good), scan every
- *    window position in every zone once, sliding counts of movable
- *    frames and of our own frames and walking the histogram in step:
- *    fewest misplaced pages first, then fewest pages of others displaced.
- *    Linear in frames.
+ * 4. Window search (anchor_window.c): when no frequent offset is
+ *    feasible (or the best keeps so few pages that any aligned window is
+ *    as good), scan every window position in every zone once, sliding
+ *    counts of movable frames and of our own frames and walking the
+ *    histogram in step: fewest misplaced pages first, then fewest pages
+ *    of others displaced. Linear in frames.
  * 5. Large folios: when the VMA holds large folios that can stay whole
  *    (folio.h), only offsets aligned to the largest one's size are
  *    considered at all (d % 512 == 0 with a PMD-mapped THP): a folio of
  *    order k lands only on a frame aligned to 1 << k, and one already
  *    there at the chosen offset is not moved.
+ * 6. Time (anchor_params.cost set): every candidate is weighed by its
+ *    expected time instead (cost_window_ns: its misplaced pages as MOVEs
+ *    and EXCHANGEs in the proportion of its free frames to its frames of
+ *    others), candidates are tried while one could still beat the best
+ *    (each misplaced page at least the cheaper op's time), the window
+ *    search also runs when a window keeping nothing in place could win,
+ *    and align_slack is a fraction of time.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "anchor.h"
+#include "anchor_priv.h"
 #include "array.h"
 #include "folio.h"
 #include "radix_sort.h"
@@ -36,40 +43,6 @@
 #define LEN_BITS 19
 #define LEN_MAX ((1ull << LEN_BITS) - 1)
 #define D_BIAS NUM_LIMIT /* d + D_BIAS fits in 45 bits */
-
-/* The offset histogram: ud[] ascending, cnt[] pages at each offset. */
-struct offsets {
-	int64_t *ud;
-	uint32_t *cnt;
-	size_t n;
-	size_t bytes;
-};
-
-struct selector {
-	const struct frame_map *fm;
-	const struct range_tree *rt;
-	const struct vma_pages *v;
-	uint64_t first, last, present;
-	size_t live, peak;
-	int zone; /* only windows in this zone; -1: any */
-	/*
-	 * d & need_mask must be 0: 1 << k - 1 for the largest order k of
-	 * the large folios kept whole, which land on aligned frames only.
-	 */
-	uint64_t need_mask;
-};
-
-static void account(struct selector *s, long delta)
-{
-	s->live += delta;
-	if (s->live > s->peak)
-		s->peak = s->live;
-}
-
-static bool is_aligned(int64_t d)
-{
-	return ((uint64_t)d & (CONTIG_PAGES_2M - 1)) == 0;
-}
 
 static int build_offsets(struct selector *s, struct offsets *o)
 {
@@ -104,10 +77,10 @@ static int build_offsets(struct selector *s, struct offsets *o)
 		keys[nk++] = (uint64_t)(d + (int64_t)D_BIAS) << LEN_BITS | len;
 		j = k;
 	}
-	account(s,
+	anchor_account(s,
 		cap * sizeof(*keys) + nk * sizeof(*keys)); /* + sort scratch */
 	err = radix_sort_u64(keys, nk);
-	account(s, -(long)(nk * sizeof(*keys)));
+	anchor_account(s, -(long)(nk * sizeof(*keys)));
 	if (err) {
 		free(keys);
 		return err;
@@ -132,7 +105,7 @@ static int build_offsets(struct selector *s, struct offsets *o)
 	}
 	o->n = n;
 	o->bytes = cap * sizeof(*keys) + nk * sizeof(*o->cnt);
-	account(s, nk * sizeof(*o->cnt));
+	anchor_account(s, nk * sizeof(*o->cnt));
 	return 0;
 }
 
@@ -177,25 +150,58 @@ static bool feasible(const struct selector *s, int64_t d)
 	       !rt_find_overlap(s->rt, ws, we, NULL);
 }
 
-struct choice {
-	bool found;
-	enum anchor_method how;
-	int64_t d;
-	uint64_t in_place;
-	uint64_t displaced; /* only known from the window search */
-};
-
-static void consider(struct choice *c, enum anchor_method how, int64_t d,
-		     uint64_t in_place, uint64_t displaced)
+/*
+ * With a cost model: could an offset keeping in_place pages beat c? Its
+ * misplaced pages take at least the cheaper op's time each. Without
+ * one, candidates come most pages in place first: never.
+ */
+static bool candidate_may_win(const struct selector *s, const struct choice *c,
+			      uint64_t in_place)
 {
-	if (!c->found || in_place > c->in_place ||
-	    (in_place == c->in_place && displaced < c->displaced)) {
-		c->found = true;
-		c->how = how;
-		c->d = d;
-		c->in_place = in_place;
-		c->displaced = displaced;
-	}
+	return s->cost && c->found &&
+	       (double)(s->present - in_place) * cost_min_ns(s->cost) < c->ns;
+}
+
+/*
+ * With a cost model: is scanning every window worth it? Only when a
+ * window keeping as many pages in place as the best candidate could save
+ * more than the alignment slack of its time.
+ */
+static bool search_may_pay(const struct selector *s, const struct choice *c,
+			   double slack)
+{
+	return s->cost && c->found &&
+	       (double)(s->present - c->in_place) * cost_min_ns(s->cost) *
+			       (1 + slack) <
+		       c->ns;
+}
+
+/* With a cost model, c's expected time and others' pages in its window. */
+static void weigh(const struct selector *s, struct choice *c)
+{
+	uint64_t ws, we, movable = 0, mine = 0, f, j;
+
+	if (!s->cost || !c->found || !window_of(s, c->d, &ws, &we))
+		return;
+	for (f = ws; f < we; f++)
+		movable += s->fm->state[f] == FRAME_MOVABLE;
+	for (j = s->first; j <= s->last; j++)
+		mine += s->v->pfn[j] != CONTIG_PFN_NONE && s->v->pfn[j] >= ws &&
+			s->v->pfn[j] < we;
+	c->ns = anchor_window_ns(s, we - ws, c->in_place, movable, mine,
+				 &c->displaced);
+}
+
+/* Weigh feasible offset d (in_place pages at their target) into c. */
+static void consider_offset(const struct selector *s, struct choice *c,
+			    enum anchor_method how, int64_t d,
+			    uint64_t in_place)
+{
+	struct choice x = { .found = true, .how = how, .d = d,
+			    .in_place = in_place };
+
+	weigh(s, &x);
+	anchor_consider(c, how, d, in_place, x.displaced, x.ns);
 }
 
 /* Indices of the k most frequent offsets, most frequent first. */
@@ -252,139 +258,6 @@ static size_t top_offsets(const struct offsets *o, size_t *idx, size_t k)
 	return n;
 }
 
-/* Our own frames, sorted, for counting them inside sliding windows. */
-static int own_frames(struct selector *s, uint64_t **out, size_t *nr)
-{
-	uint64_t *f = malloc((s->present ? s->present : 1) * sizeof(*f));
-	size_t n = 0;
-	uint64_t j;
-	int err;
-
-	if (!f)
-		return -ENOMEM;
-	for (j = s->first; j <= s->last; j++)
-		if (s->v->pfn[j] != CONTIG_PFN_NONE)
-			f[n++] = s->v->pfn[j];
-	account(s, 2 * n * sizeof(*f));
-	err = radix_sort_u64(f, n);
-	account(s, -(long)(n * sizeof(*f)));
-	if (err) {
-		free(f);
-		return err;
-	}
-	*out = f;
-	*nr = n;
-	return 0;
-}
-
-/* End of the claim-free, bad-frame-free segment starting at pos. */
-static uint64_t segment_end(const struct selector *s, uint64_t pos,
-			    uint64_t zone_end)
-{
-	const struct frame_map *fm = s->fm;
-	struct rt_range r;
-	uint64_t end = zone_end;
-	size_t lo = 0, hi = fm->nr_bad;
-
-	while (lo < hi) { /* first bad span starting after pos */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (fm->bad[mid].start <= pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < fm->nr_bad && fm->bad[lo].start < end)
-		end = fm->bad[lo].start;
-	if (rt_find_overlap(s->rt, pos, end, &r) && r.start < end)
-		end = r.start;
-	return end;
-}
-
-/* Next frame >= pos outside bad spans and claims. */
-static uint64_t skip_unusable(const struct selector *s, uint64_t pos,
-			      uint64_t zone_end)
-{
-	struct rt_range r;
-
-	while (pos < zone_end) {
-		uint64_t next = frame_map_next_good(s->fm, pos);
-
-		if (next != pos) {
-			pos = next;
-			continue;
-		}
-		if (rt_lookup(s->rt, pos, &r)) {
-			pos = r.end;
-			continue;
-		}
-		break;
-	}
-	return pos;
-}
-
-static int window_search(struct selector *s, const struct offsets *o,
-			 struct choice *best, struct choice *aligned)
-{
-	const struct frame_map *fm = s->fm;
-	uint64_t len = s->last - s->first + 1, *own;
-	uint64_t base = s->v->start_vpn + s->first;
-	size_t nr_own, oi = 0, hi_own = 0, ui = 0;
-	unsigned int z, nz = fm->nr_zones ? fm->nr_zones : 1;
-	int err = own_frames(s, &own, &nr_own);
-
-	if (err)
-		return err;
-	for (z = 0; z < nz; z++) {
-		uint64_t zs = fm->nr_zones ? fm->zones[z].start_pfn : 0;
-		uint64_t ze = fm->nr_zones ? fm->zones[z].end_pfn :
-					     fm->nr_frames;
-		uint64_t pos = skip_unusable(s, zs, ze);
-
-		if (s->zone >= 0 && fm->nr_zones && (int)z != s->zone)
-			continue;
-		while (pos + len <= ze) {
-			uint64_t end = segment_end(s, pos, ze), a, movable = 0;
-
-			for (a = pos; a < pos + len && a < end; a++)
-				movable += fm->state[a] == FRAME_MOVABLE;
-			for (a = pos; a + len <= end; a++) {
-				int64_t d = (int64_t)a - (int64_t)base;
-				uint64_t in_place = 0, mine, foreign;
-
-				if (a > pos)
-					movable += (fm->state[a + len - 1] ==
-						    FRAME_MOVABLE) -
-						   (fm->state[a - 1] ==
-						    FRAME_MOVABLE);
-				while (oi < nr_own && own[oi] < a)
-					oi++;
-				if (hi_own < oi)
-					hi_own = oi;
-				while (hi_own < nr_own && own[hi_own] < a + len)
-					hi_own++;
-				mine = hi_own - oi;
-				/* a stale map may not count ours as movable */
-				foreign = movable > mine ? movable - mine : 0;
-				while (ui < o->n && o->ud[ui] < d)
-					ui++;
-				if (ui < o->n && o->ud[ui] == d)
-					in_place = o->cnt[ui];
-				if (!((uint64_t)d & s->need_mask))
-					consider(best, ANCHOR_WINDOW_SEARCH,
-						 d, in_place, foreign);
-				if (is_aligned(d))
-					consider(aligned, ANCHOR_WINDOW_SEARCH,
-						 d, in_place, foreign);
-			}
-			pos = skip_unusable(s, end > pos ? end : pos + 1, ze);
-		}
-	}
-	account(s, -(long)(nr_own * sizeof(*own)));
-	free(own);
-	return 0;
-}
-
 static void fill(const struct selector *s, int64_t d, uint64_t in_place,
 		 enum anchor_method m, struct anchor *out)
 {
@@ -429,12 +302,15 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 		  const struct vma_pages *v, const struct anchor_params *p,
 		  struct anchor *out)
 {
-	struct selector s = { .fm = fm, .rt = rt, .v = v, .zone = p->zone };
+	struct selector s = {
+		.fm = fm, .rt = rt, .v = v, .zone = p->zone, .cost = p->cost
+	};
 	struct choice best = { 0 }, aligned = { 0 };
 	struct offsets o = { 0 };
 	struct folio_census fc;
 	size_t idx[256], k, i;
 	uint64_t slack;
+	bool search;
 	int err;
 
 	if (p->rule == ANCHOR_RULE_FIRST_FIT)
@@ -460,14 +336,15 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	for (i = 0; i < k; i++) {
 		int64_t d = o.ud[idx[i]];
 
-		if ((best.found && (aligned.found || !is_aligned(d))) ||
+		if ((best.found && (aligned.found || !anchor_is_aligned(d))) ||
 		    !feasible(&s, d))
 			continue;
 		if (!best.found)
-			consider(&best, ANCHOR_HISTOGRAM, d, o.cnt[idx[i]], 0);
-		if (is_aligned(d) && !aligned.found)
-			consider(&aligned, ANCHOR_HISTOGRAM, d, o.cnt[idx[i]],
-				 0);
+			anchor_consider(&best, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]], 0, 0);
+		if (anchor_is_aligned(d) && !aligned.found)
+			anchor_consider(&aligned, ANCHOR_HISTOGRAM, d,
+					o.cnt[idx[i]], 0, 0);
 	}
 	if (best.found && !aligned.found) {
 		/* the aligned offsets on either side of the best */
@@ -476,19 +353,50 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 
 		for (i = 0; i < 2; i++)
 			if (feasible(&s, cand[i]))
-				consider(&aligned, ANCHOR_ALIGNED, cand[i],
-					 pages_at(&o, cand[i]), 0);
+				anchor_consider(&aligned, ANCHOR_ALIGNED,
+						cand[i], pages_at(&o, cand[i]),
+						0, 0);
 	}
 	slack = (uint64_t)(p->align_slack *
 			   (double)(s.present - best.in_place));
-	if (!best.found || (!aligned.found && best.in_place <= slack)) {
-		struct choice wb = { 0 };
+	search = !best.found || (!aligned.found && best.in_place <= slack);
+	if (s.cost && !search) {
+		/*
+		 * No feasible window keeps more than best.in_place pages in
+		 * place (best is the feasible offset of most pages): scan
+		 * them all when one keeping that many could be faster.
+		 */
+		weigh(&s, &best);
+		weigh(&s, &aligned);
+		search = search_may_pay(&s, &best, p->align_slack);
+	}
+	if (search) {
+		/* every window, the candidates' among them */
+		struct choice wb = { 0 }, wa = { 0 };
 
-		err = window_search(&s, &o, &wb, &aligned);
+		err = anchor_window_search(&s, &o, &wb, s.cost ? &wa : &aligned);
 		if (err)
 			goto out_free;
-		if (!best.found)
+		/* with a cost model, the scan weighed every window */
+		if (!best.found || (s.cost && wb.found))
 			best = wb;
+		if (s.cost && wb.found)
+			aligned = wa;
+	} else if (s.cost) {
+		/* the other candidates, while one could still win */
+		for (i = 0; i < k; i++) {
+			int64_t d = o.ud[idx[i]];
+
+			if (candidate_may_win(&s, &best, o.cnt[idx[i]]) &&
+			    d != best.d && feasible(&s, d))
+				consider_offset(&s, &best, ANCHOR_HISTOGRAM, d,
+						o.cnt[idx[i]]);
+			if (candidate_may_win(&s, &aligned, o.cnt[idx[i]]) &&
+			    anchor_is_aligned(d) && d != aligned.d &&
+			    feasible(&s, d))
+				consider_offset(&s, &aligned, ANCHOR_HISTOGRAM,
+						d, o.cnt[idx[i]]);
+		}
 	}
 	if (!best.found) {
 		err = -ENOSPC;
@@ -497,7 +405,8 @@ int anchor_select(const struct frame_map *fm, const struct range_tree *rt,
 	slack = (uint64_t)(p->align_slack *
 			   (double)(s.present - best.in_place));
 	if (aligned.found && aligned.d != best.d &&
-	    aligned.in_place + slack >= best.in_place)
+	    (s.cost ? aligned.ns <= best.ns * (1 + p->align_slack) :
+		      aligned.in_place + slack >= best.in_place))
 		fill(&s, aligned.d, aligned.in_place, ANCHOR_ALIGNED, out);
 	else
 		fill(&s, best.d, best.in_place, best.how, out);

@@ -7,7 +7,8 @@
  * The window is the frame range covering the VMA's first to last present
  * page under that offset. The best anchor keeps the most pages in place
  * among feasible windows (inside one zone, every frame free or movable,
- * no overlap with another owner's claim).
+ * no overlap with another owner's claim), or, given a cost model, the
+ * one expected to take the least time.
  */
 #ifndef CONTIG_CORE_ANCHOR_H
 #define CONTIG_CORE_ANCHOR_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cost.h"
 #include "frame_map.h"
 #include "range_tree.h"
 #include "vma_pages.h"
@@ -56,6 +58,14 @@ struct anchor_params {
 	 * only, so the executor asks for the zone most pages are in.
 	 */
 	int zone;
+	/*
+	 * NULL: keep the most pages in place (fewest ops). Else weigh each
+	 * window by its expected time (cost.h): its misplaced pages split
+	 * into MOVEs and EXCHANGEs as its other frames are free or hold
+	 * others' pages; the least time wins, then the most pages in place,
+	 * and align_slack is a fraction of time.
+	 */
+	const struct cost_model *cost;
 };
 
 #define ANCHOR_PARAMS_DEFAULT                                         \

@@ -266,12 +266,16 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 {
 	struct contig_metrics before = { 0 }, after = { 0 };
 	struct vma_list maps = { 0 };
+	struct exec_params ep = o->ep;
+	struct cost_model cost;
 	uint64_t lo = o->have_range ? o->range_start : 0;
 	uint64_t hi = o->have_range ? o->range_end : UINT64_MAX;
 	uint64_t refused = 0, failed = 0, done = 0, ops = 0, retries = 0;
 	size_t i, pieces = 0;
 	int err, reached = 1, ret = CONTIGD_EXIT_OK;
 
+	cost_init(&cost);
+	ep.cost = &cost;
 	err = maps_read(o->ep.proc_root, o->pid, &maps);
 	if (err) {
 		log_warnx("--once %d: reading /proc/%d/maps: %s", o->pid,
@@ -289,7 +293,7 @@ static int run_once(const struct opts *o, struct backend *b, struct stats *st)
 		if (a >= z || !worker_eligible(v))
 			continue;
 		pieces++;
-		err = exec_pass(b, o->pid, a, z, &o->ep, st, &r);
+		err = exec_pass(b, o->pid, a, z, &ep, st, &r);
 		if (err == -E2BIG) {
 			log_info("--once %d: 0x%" PRIx64 "-0x%" PRIx64
 				 " skipped: over 64 GiB, a reservation",

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exec_cost.h"
 #include "executor.h"
 #include "planner.h"
 #include "range_tree.h"
@@ -159,6 +160,7 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 	uint64_t backoff = rn->p->backoff_ns;
 	unsigned int round = 0;
 	size_t i, n, nr_again;
+	uint64_t t;
 	int err = 0;
 
 	if (!nr)
@@ -179,13 +181,17 @@ static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 				err = -ECANCELED;
 				goto out;
 			}
+			t = exec_cost_now();
 			err = backend_apply(rn->b, rn->pid, ops + i, n);
 			if (err)
 				goto out;
+			exec_cost_batch(rn->p->cost, rn->st, ops + i, n, t);
 			rn->r->attempts += n;
 			for (k = i; k < i + n; k++)
 				tally(rn, &ops[k], round, again, &nr_again);
+			t = exec_cost_now();
 			err = rn->verify(rn, ops + i, n);
+			exec_cost_phase(rn->st, STATS_PHASE_VERIFY, t);
 			if (err)
 				goto out;
 			if (rn->p->progress)
@@ -431,7 +437,7 @@ static int pass_plan(struct run *rn)
 	struct plan plan = { 0 };
 	struct anchor_params ap;
 	struct anchor a;
-	uint64_t i;
+	uint64_t i, t = exec_cost_now();
 	int err;
 
 	err = rn->b->ops->frame_map(rn->b, &fm);
@@ -445,6 +451,7 @@ static int pass_plan(struct run *rn)
 			return -ENOMEM;
 	}
 	ap = rn->p->anchor;
+	ap.cost = rn->p->cost;
 	if (ap.zone < 0 && fm->nr_zones)
 		ap.zone = majority_zone(fm, rn->pfn, rn->nr);
 	err = anchor_select(fm, rt, &v, &ap, &a);
@@ -454,6 +461,7 @@ static int pass_plan(struct run *rn)
 	if (a.method == ANCHOR_NONE || a.method == ANCHOR_IN_PLACE)
 		goto out;
 	err = plan_build(fm, &v, &a, &plan);
+	exec_cost_phase(rn->st, STATS_PHASE_PLAN, t);
 	if (err)
 		goto out;
 	rn->r->ops += plan.nr_ops;
@@ -542,6 +550,8 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	err = backend_info(b, &info);
 	if (err)
 		return err;
+	if (p->cost)
+		cost_set_exchange(p->cost, info.exchange_by_migration);
 	rn.batch = p->batch ? p->batch : 1;
 	if (info.max_batch && rn.batch > info.max_batch)
 		rn.batch = info.max_batch;
@@ -584,6 +594,7 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 		r->reached = collapse_reached(&rn);
 out:
 	r->seconds = elapsed(&rn.t0);
+	exec_cost_stats(p->cost, st);
 	if (st && err)
 		stats_pass(st, STATS_PASS_ERROR, r->seconds);
 	else if (st)

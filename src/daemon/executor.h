@@ -54,6 +54,11 @@ struct exec_params {
 	/* Between batches: non-zero ends the pass with -ECANCELED. */
 	int (*cancelled)(void *arg);
 	void *cb_arg;
+	/*
+	 * Op times (cost.h), NULL: none. Every batch is timed into it, and
+	 * the anchor weighs windows by it (anchor.cost is set from it).
+	 */
+	struct cost_model *cost;
 };
 
 #define EXEC_PARAMS_DEFAULT                                              \

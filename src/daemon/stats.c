@@ -52,6 +52,12 @@ static const char *const rerr_names[STATS_RERR_COUNT] = {
 	[STATS_RERR_OTHER] = "other",
 };
 
+static const char *const phase_names[STATS_PHASE_COUNT] = {
+	[STATS_PHASE_PLAN] = "plan",
+	[STATS_PHASE_APPLY] = "apply",
+	[STATS_PHASE_VERIFY] = "verify",
+};
+
 static const char *const observer_names[STATS_OBSERVER_COUNT] = {
 	[STATS_OBSERVER_NONE] = "off", /* the configuration's word */
 	[STATS_OBSERVER_PROC] = "proc",
@@ -128,6 +134,14 @@ void stats_add(struct stats *dst, const struct stats *src)
 		dst->duration_bucket[i] += src->duration_bucket[i];
 	dst->duration_sum += src->duration_sum;
 	dst->duration_count += src->duration_count;
+	for (i = 0; i < STATS_PHASE_COUNT; i++)
+		dst->phase_seconds[i] += src->phase_seconds[i];
+	if (src->op_cost_set) {
+		dst->op_cost_set = 1;
+		for (i = 0; i < COST_KINDS; i++)
+			dst->op_cost_ns[i] = src->op_cost_ns[i];
+		dst->cost_batches = src->cost_batches;
+	}
 }
 
 enum stats_req_error stats_req_error_of(int error)
@@ -262,6 +276,21 @@ int stats_format(const struct stats *s, FILE *f)
 	fprintf(f, "contigd_pass_duration_seconds_sum %.6f\n", s->duration_sum);
 	fprintf(f, "contigd_pass_duration_seconds_count %" PRIu64 "\n",
 		s->duration_count);
+	head(f, "pass_phase_seconds_total", "counter",
+	     "Time of passes by phase; the rest of a pass reads frames.");
+	for (i = 0; i < STATS_PHASE_COUNT; i++)
+		fprintf(f, "contigd_pass_phase_seconds_total{phase=\"%s\"} %.6f\n",
+			phase_names[i], s->phase_seconds[i]);
+	if (s->op_cost_set) {
+		head(f, "op_cost_seconds", "gauge",
+		     "Expected time of one op by kind, as the planner weighs it.");
+		for (i = 0; i < COST_KINDS; i++)
+			fprintf(f, "contigd_op_cost_seconds{kind=\"%s\"} %.9f\n",
+				cost_kind_name(i), s->op_cost_ns[i] / 1e9);
+		gauge(f, "op_cost_batches",
+		      "Batches the op times are fitted to (0: the prior).",
+		      s->cost_batches);
+	}
 	return ferror(f) ? -EIO : 0;
 }
 

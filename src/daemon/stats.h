@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "cost.h"
 
 /* Why an op failed for good (label "reason"). */
 enum stats_reason {
@@ -34,6 +35,14 @@ enum stats_result {
 	STATS_PASS_PARTIAL, /* ran, target not reached */
 	STATS_PASS_ERROR, /* could not run (process gone, no access) */
 	STATS_PASS_COUNT,
+};
+
+/* Where a pass's time goes (label "phase"); the rest is reading frames. */
+enum stats_phase {
+	STATS_PHASE_PLAN = 0, /* frame map, anchor and plan */
+	STATS_PHASE_APPLY, /* batches in the backend */
+	STATS_PHASE_VERIFY, /* re-reading the frames a batch touched */
+	STATS_PHASE_COUNT,
 };
 
 enum stats_observer {
@@ -94,6 +103,11 @@ struct stats {
 	uint64_t duration_bucket[STATS_NR_BUCKETS + 1]; /* not cumulative */
 	double duration_sum;
 	uint64_t duration_count;
+	double phase_seconds[STATS_PHASE_COUNT];
+	/* Op times in use (cost.h), once a pass had a cost model. */
+	int op_cost_set;
+	double op_cost_ns[COST_KINDS];
+	uint64_t cost_batches; /* batches they were fitted to (0: the prior) */
 };
 
 const char *stats_reason_name(enum stats_reason r);
@@ -103,7 +117,10 @@ enum stats_reason stats_reason_of(int err);
 void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
 		enum stats_observer observer);
 void stats_pass(struct stats *s, enum stats_result res, double seconds);
-/* Add src's pass counters (pages, ops, passes, durations) to dst. */
+/*
+ * Add src's pass counters (pages, ops, passes, durations, phases) to dst;
+ * src's op times, if it has them, replace dst's.
+ */
 void stats_add(struct stats *dst, const struct stats *src);
 /* The error class of a positive errno sent in a reply. */
 enum stats_req_error stats_req_error_of(int error);

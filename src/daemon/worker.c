@@ -67,6 +67,7 @@ int worker_init(struct worker *w, struct queue *q, struct procs *procs,
 	w->proc_root = proc_root;
 	w->ep = (struct exec_params)EXEC_PARAMS_DEFAULT;
 	w->cpu_share = 100;
+	cost_init(&w->cost);
 	pthread_mutex_init(&w->lock, NULL);
 	return 0;
 }
@@ -443,6 +444,7 @@ bool worker_run_job(struct worker *w, struct job *j)
 	ep = w->ep;
 	pthread_mutex_unlock(&w->lock);
 	ep.claims = w->claims;
+	ep.cost = &w->cost;
 	ep.progress = on_progress;
 	ep.cancelled = on_cancelled;
 	ep.cb_arg = &c;

@@ -36,6 +36,7 @@ struct worker {
 	struct procs *procs;
 	struct backend *b;
 	struct range_tree *claims; /* worker thread only */
+	struct cost_model cost; /* op times, worker thread only */
 	const char *proc_root;
 	worker_vmas_fn vmas; /* NULL: maps_read(proc_root) */
 	void *vmas_arg;

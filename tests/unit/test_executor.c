@@ -132,6 +132,44 @@ START_TEST(test_exec_one_run)
 END_TEST
 
 /*
+ * Every batch is timed into the cost model, split by op kind, and each
+ * phase into the stats; the op times in use reach the stats.
+ */
+START_TEST(test_exec_times_batches)
+{
+	struct cost_model c;
+	struct fixture f;
+	double phases = 0;
+	unsigned int k;
+
+	setup(&f, 0x777);
+	cost_init(&c);
+	f.p.cost = &c;
+	ck_assert_int_eq(run(&f), 0);
+	ck_assert_int_eq(f.r.reached, 1);
+	ck_assert_uint_eq(f.r.attempts, f.r.ops);
+	ck_assert_uint_eq(c.batches, (f.r.ops + 63) / 64);
+	ck_assert_uint_eq(c.ops[COST_MOVE], f.s.moves);
+	ck_assert_uint_eq(c.ops[COST_EXCHANGE], f.s.exchanges);
+	ck_assert_uint_eq(c.ops[COST_EXCHANGE_MIGRATE], 0);
+	ck_assert_int_eq(f.st.op_cost_set, 1);
+	ck_assert_uint_eq(f.st.cost_batches, c.batches);
+	for (k = 0; k < COST_KINDS; k++) {
+		ck_assert(f.st.op_cost_ns[k] == c.ns[k]);
+		ck_assert(c.ns[k] > 0);
+	}
+	/* measured, no longer the prior */
+	ck_assert(c.ns[COST_MOVE] != COST_PRIOR_MOVE_NS);
+	for (k = 0; k < STATS_PHASE_COUNT; k++) {
+		ck_assert(f.st.phase_seconds[k] > 0);
+		phases += f.st.phase_seconds[k];
+	}
+	ck_assert(phases <= f.r.seconds);
+	teardown(&f);
+}
+END_TEST
+
+/*
  * After each batch the executor reads the frames of the pages the batch
  * touched and nothing else: the pass reads the range before and after,
  * and one entry per op in between.
@@ -494,6 +532,7 @@ Suite *test_executor_suite(void)
 	tcase_add_loop_test(tc, test_exec_one_run, 0, 8);
 	tcase_add_loop_test(tc, test_exec_verify_reads_touched, 0, 3);
 	tcase_add_loop_test(tc, test_exec_transient_retried, 0, 2);
+	tcase_add_test(tc, test_exec_times_batches);
 	tcase_add_test(tc, test_exec_busy_given_up);
 	tcase_add_test(tc, test_exec_hard_error);
 	tcase_add_test(tc, test_exec_too_big);

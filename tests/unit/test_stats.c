@@ -115,7 +115,20 @@ static const char expected[] =
 	"contigd_pass_duration_seconds_bucket{le=\"60\"} 3\n"
 	"contigd_pass_duration_seconds_bucket{le=\"+Inf\"} 4\n"
 	"contigd_pass_duration_seconds_sum 123.250500\n"
-	"contigd_pass_duration_seconds_count 4\n";
+	"contigd_pass_duration_seconds_count 4\n"
+	"# HELP contigd_pass_phase_seconds_total Time of passes by phase; the rest of a pass reads frames.\n"
+	"# TYPE contigd_pass_phase_seconds_total counter\n"
+	"contigd_pass_phase_seconds_total{phase=\"plan\"} 0.125000\n"
+	"contigd_pass_phase_seconds_total{phase=\"apply\"} 100.500000\n"
+	"contigd_pass_phase_seconds_total{phase=\"verify\"} 2.000000\n"
+	"# HELP contigd_op_cost_seconds Expected time of one op by kind, as the planner weighs it.\n"
+	"# TYPE contigd_op_cost_seconds gauge\n"
+	"contigd_op_cost_seconds{kind=\"move\"} 0.000030000\n"
+	"contigd_op_cost_seconds{kind=\"exchange\"} 0.000010500\n"
+	"contigd_op_cost_seconds{kind=\"exchange_migrate\"} 0.000400000\n"
+	"# HELP contigd_op_cost_batches Batches the op times are fitted to (0: the prior).\n"
+	"# TYPE contigd_op_cost_batches gauge\n"
+	"contigd_op_cost_batches 11\n";
 
 static void known_state(struct stats *s)
 {
@@ -147,6 +160,14 @@ static void known_state(struct stats *s)
 	stats_pass(s, STATS_PASS_PARTIAL, 3);
 	stats_pass(s, STATS_PASS_ERROR, 0.0005);
 	stats_pass(s, STATS_PASS_REACHED, 120);
+	s->phase_seconds[STATS_PHASE_PLAN] = 0.125;
+	s->phase_seconds[STATS_PHASE_APPLY] = 100.5;
+	s->phase_seconds[STATS_PHASE_VERIFY] = 2;
+	s->op_cost_set = 1;
+	s->op_cost_ns[COST_MOVE] = 30000;
+	s->op_cost_ns[COST_EXCHANGE] = 10500;
+	s->op_cost_ns[COST_EXCHANGE_MIGRATE] = 400000;
+	s->cost_batches = 11;
 }
 
 static char *read_all(const char *path)
@@ -227,6 +248,17 @@ START_TEST(test_stats_add)
 		ck_assert_uint_eq(a.duration_bucket[i],
 				  2 * b.duration_bucket[i]);
 	ck_assert(a.duration_sum == 2 * b.duration_sum);
+	ck_assert(a.phase_seconds[STATS_PHASE_APPLY] == 201);
+	/* op times are replaced, not added; none in b: a's stay */
+	ck_assert(a.op_cost_ns[COST_MOVE] == 30000 && a.cost_batches == 11);
+	b.op_cost_ns[COST_MOVE] = 20000;
+	b.cost_batches = 12;
+	stats_add(&a, &b);
+	ck_assert(a.op_cost_ns[COST_MOVE] == 20000 && a.cost_batches == 12);
+	b.op_cost_set = 0;
+	b.op_cost_ns[COST_MOVE] = 1;
+	stats_add(&a, &b);
+	ck_assert(a.op_cost_ns[COST_MOVE] == 20000);
 	/* gauges and request counters belong to the main thread: untouched */
 	ck_assert_uint_eq(a.queue_length, 2);
 	ck_assert_uint_eq(a.requests[STATS_REQ_HINT], 8);

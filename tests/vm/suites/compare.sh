@@ -16,14 +16,25 @@
 # Prints one line for the host:
 #   CONTIG-JSON: {"kernel","strategy","scenario","mib","before":{...},"after":{...},
 #     "misplaced_min","pages_changed","pages_moved","page_ops",
-#     "ops_per_misplaced","wall_s","integrity_errors","hint_error"}
+#     "ops_per_misplaced","wall_s","integrity_errors","hint_error",
+#     "profile":{...}}
+# profile (rfc, contigd; from the stats file contigd writes as it stops):
+# pass_s, the pass's plan_s (frame map, anchor, plan), apply_s (batches in
+# the module) and verify_s; the op times the planner weighed in the end
+# (move_us, exchange_us, exchange_migrate_us) and the batches they were
+# fitted to (cost_batches).
+# micro (contigd): the exchange microbenchmark of bench.sh, 1024 pairs,
+# run in the same boot after the pass (contig_test bench's JSON object).
 # pages_moved counts page copies (a move 1, an exchange 2, a collapsed
 # page 1); page_ops the daemon's operations (moves + exchanges) or, for
 # collapse, its page copies; misplaced_min the fewest pages that any one
 # physical run would have to move (from the frames before).
 # Fails only on integrity errors or a missing figure: how well a strategy
 # does is what is measured, not asserted.
-# Usage: compare.sh STRATEGY [MiB [fresh|full]]     (default 64 fresh)
+# Usage: compare.sh STRATEGY [MiB [fresh|full [SETTING...]]]
+#                                                  (default 64 fresh)
+# SETTINGs, for experiments with the daemon strategies: KEY=VALUE lines
+# for contigd.conf (batch=1024), or submission=ioctl (CONTIG_SUBMISSION).
 # Needs contigd_static, contigctl_static, contig_workload_static in /guest.
 set -eu
 . /suite-lib/contigd.sh
@@ -32,6 +43,7 @@ set -eu
 strategy=${1:-}
 mib=${2:-64}
 scenario=${3:-fresh}
+[ $# -gt 3 ] && shift 3 || set --
 rd=/tmp/contigd
 fpid=
 fail() {
@@ -74,6 +86,14 @@ if [ "$hint" = now ]; then
 	mkdir -p "$rd"
 	: >/tmp/contigd.conf
 	[ "$strategy" = rfc ] && echo "anchor = rfc" >/tmp/contigd.conf
+	for kv in "$@"; do
+		case $kv in
+		submission=*) export CONTIG_SUBMISSION="${kv#*=}" ;;
+		*=*) echo "${kv%%=*} = ${kv#*=}" >>/tmp/contigd.conf ;;
+		*) fail "setting $kv: not KEY=VALUE" ;;
+		esac
+		echo "compare: setting $kv"
+	done
 	contigd_static --backend kmod --config /tmp/contigd.conf \
 		--runtime-dir "$rd" -v >/tmp/contigd.log 2>&1 &
 	dpid=$!
@@ -89,7 +109,13 @@ out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=1200000 \
 echo "compare: $strategy: workload (exit $wrc): $out"
 case $wrc in 0 | 3) ;; *) fail "the workload exited with $wrc" ;; esac
 
-moves=0 exchanges=0
+# prom NAME: the value of the sample NAME (with its labels) in the stats file
+prom() {
+	awk -v k="$1" '$1 == k { print $2; exit }' "$rd/metrics.prom" 2>/dev/null
+}
+us() { awk -v s="${1:-0}" 'BEGIN { printf "%.1f", s * 1e6 }'; }
+
+moves=0 exchanges=0 profile='{}'
 if [ -n "$dpid" ]; then
 	status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
 	echo "compare: $strategy: status: $status"
@@ -97,6 +123,9 @@ if [ -n "$dpid" ]; then
 	exchanges=$(num pages_exchanged "$status")
 	kill -TERM "$dpid"
 	wait "$dpid" || fail "contigd exited with status $? on SIGTERM"
+	profile="{\"pass_s\":$(prom contigd_pass_duration_seconds_sum),\"plan_s\":$(prom 'contigd_pass_phase_seconds_total{phase="plan"}'),\"apply_s\":$(prom 'contigd_pass_phase_seconds_total{phase="apply"}'),\"verify_s\":$(prom 'contigd_pass_phase_seconds_total{phase="verify"}'),\"move_us\":$(us "$(prom 'contigd_op_cost_seconds{kind="move"}')"),\"exchange_us\":$(us "$(prom 'contigd_op_cost_seconds{kind="exchange"}')"),\"exchange_migrate_us\":$(us "$(prom 'contigd_op_cost_seconds{kind="exchange_migrate"}')"),\"cost_batches\":$(prom contigd_op_cost_batches)}"
+	echo "compare: $strategy: profile: $profile"
+	case $profile in *:,* | *:}*) fail "no profile in the stats file" ;; esac
 fi
 
 filler_bad=0
@@ -106,6 +135,14 @@ if [ -n "$fpid" ]; then
 	fpid=
 	sed 's/^/compare: filler: /' /tmp/filler.out | tail -n 2
 	[ "$filler_bad" = 0 ] || fail "the filler found pages corrupt"
+fi
+
+micro='{}'
+if [ "$strategy" = contigd ]; then
+	m=$(contig_test bench 1024) || fail "the microbenchmark failed"
+	micro=$(printf '%s\n' "$m" | sed -n 's/^CONTIG-JSON: //p' | head -n 1)
+	[ -n "$micro" ] || fail "no figures from the microbenchmark"
+	echo "compare: microbenchmark: $micro"
 fi
 
 before=$(obj before "$out")
@@ -120,6 +157,6 @@ collapse) copies=$changed ops=$changed ;;
 *) copies=$((moves + 2 * exchanges)) ops=$((moves + exchanges)) ;;
 esac
 per=$(awk -v o="$ops" -v m="$misplaced" 'BEGIN { printf "%.3f", m ? o / m : 0 }')
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"profile\":$profile,\"micro\":$micro,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 echo "compare: ok"
