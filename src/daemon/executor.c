@@ -9,6 +9,7 @@
 
 #include "executor.h"
 #include "planner.h"
+#include "promote.h"
 #include "range_tree.h"
 
 #define PAGE_BYTES (UINT64_C(1) << CONTIG_PAGE_SHIFT)
@@ -582,6 +583,15 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 		r->reached = r->after.runs <= 1;
 	else
 		r->reached = collapse_reached(&rn);
+	/* Blocks now on aligned frames become huge pages, no copy. */
+	if (info.caps & BACKEND_CAP_PROMOTE_2M) {
+		struct promote_result pr;
+
+		err = promote_range(b, pid, rn.start_vpn, rn.nr, rn.pfn, st,
+				    &pr);
+		r->promoted = pr.promoted;
+		r->promote_refused = pr.refused;
+	}
 out:
 	r->seconds = elapsed(&rn.t0);
 	if (st && err)
