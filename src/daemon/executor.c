@@ -289,18 +289,6 @@ static int block_present(const uint64_t *pfn)
 	return 0;
 }
 
-static int block_aligned(const uint64_t *pfn)
-{
-	uint64_t i;
-
-	if (pfn[0] == CONTIG_PFN_NONE || pfn[0] % BLOCK_PAGES)
-		return 0;
-	for (i = 1; i < BLOCK_PAGES; i++)
-		if (pfn[i] != pfn[0] + i)
-			return 0;
-	return 1;
-}
-
 /* Collapse path: blocks now aligned, and ops done that did not show. */
 static int verify_collapse(struct run *rn, const struct backend_op *ops,
 			   size_t nr)
@@ -319,7 +307,7 @@ static int verify_collapse(struct run *rn, const struct backend_op *ops,
 					BLOCK_PAGES, rn->tmp + at);
 		if (err)
 			return err;
-		if (!block_aligned(rn->tmp + at)) {
+		if (!promote_block_aligned(rn->tmp + at)) {
 			/* reported done, not what pagemap shows */
 			rn->r->done--;
 			give_up(rn, STATS_REASON_UNVERIFIED);
@@ -356,7 +344,7 @@ static int pass_collapse(struct run *rn)
 		if (!block_present(pfn))
 			continue;
 		rn->r->eligible_blocks++;
-		if (block_aligned(pfn))
+		if (promote_block_aligned(pfn))
 			continue;
 		ops[nr_ops].kind = BACKEND_OP_COLLAPSE;
 		ops[nr_ops].vaddr = vpn << CONTIG_PAGE_SHIFT;
@@ -380,7 +368,7 @@ static int collapse_reached(const struct run *rn)
 	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
 		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
 
-		if (block_present(pfn) && !block_aligned(pfn))
+		if (block_present(pfn) && !promote_block_aligned(pfn))
 			return 0;
 	}
 	return 1;

@@ -15,8 +15,7 @@
 /* Rounds for blocks refused with -EAGAIN (a page in an LRU cache). */
 #define PROMOTE_ROUNDS 3
 
-/* All 512 pages present, on frames pfn0 .. pfn0 + 511, pfn0 aligned. */
-static int block_in_place(const uint64_t *pfn)
+int promote_block_aligned(const uint64_t *pfn)
 {
 	uint64_t i;
 
@@ -75,7 +74,7 @@ int promote_range(struct backend *b, pid_t pid, uint64_t start_vpn,
 	if (!ops)
 		return -ENOMEM;
 	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
-		if (!block_in_place(pfn + (vpn - start_vpn)))
+		if (!promote_block_aligned(pfn + (vpn - start_vpn)))
 			continue;
 		ops[nr_ops].kind = BACKEND_OP_PROMOTE;
 		ops[nr_ops].vaddr = vpn << CONTIG_PAGE_SHIFT;

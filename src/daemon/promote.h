@@ -24,6 +24,13 @@ struct promote_result {
 };
 
 /*
+ * 1 if the 512 frames pfn[0..511] of a 2 MiB block are all present and
+ * form one aligned frame block (pfn[0] a multiple of 512, pfn[i] =
+ * pfn[0] + i), else 0.
+ */
+int promote_block_aligned(const uint64_t *pfn);
+
+/*
  * Promote the aligned blocks of pages [start_vpn, start_vpn + nr) of pid,
  * whose frames pfn[] were just read.  0, or -errno when the backend could
  * not try at all (-ESRCH: the process is gone).  st may be NULL.
