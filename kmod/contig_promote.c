@@ -32,6 +32,7 @@
 #include <linux/rmap.h>
 #include <linux/sched/coredump.h>
 #include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/userfaultfd_k.h>
 #include <linux/vmstat.h>
 #include <asm/pgalloc.h>
@@ -136,8 +137,14 @@ static int contig_promote_check_pte(struct vm_area_struct *vma,
 	struct page *page;
 	unsigned long pfn;
 
-	if (pte_none(pte) || !pte_present(pte))
+	if (pte_none(pte))
 		return -EFAULT;
+	if (!pte_present(pte)) {
+		/* Being migrated (compaction, NUMA balancing): transient. */
+		if (is_migration_entry(pte_to_swp_entry(pte)))
+			return -EAGAIN;
+		return -EFAULT;
+	}
 	if (pte_uffd_wp(pte))
 		return -EACCES;
 	pfn = pte_pfn(pte);
