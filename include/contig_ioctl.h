@@ -44,6 +44,8 @@
 #define CONTIG_CAP_URING (1ULL << 7)
 /* CONTIG_OP_F_SPLIT is understood: large folios in the way are split. */
 #define CONTIG_CAP_SPLIT (1ULL << 8)
+/* CONTIG_OP_PROMOTE works: aligned contiguous blocks become THPs in place. */
+#define CONTIG_CAP_PROMOTE (1ULL << 9)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -69,6 +71,16 @@ enum contig_op_kind {
 	 * occupies frame pfn, whoever maps it.  A free frame makes it a MOVE.
 	 */
 	CONTIG_OP_EXCHANGE_PFN = 3,
+	/*
+	 * In an EXCHANGE batch: the 2 MiB block that starts at vaddr_a
+	 * (aligned) in pid_a, 512 base pages in 512 frames that are
+	 * contiguous and aligned (the first frame's pfn a multiple of 512,
+	 * page i in frame pfn0 + i), becomes one transparent huge page
+	 * mapped by a PMD, in place: no page is copied.  pfn, pid_b and
+	 * vaddr_b must be zero.  Needs CONTIG_CAP_PROMOTE; the per-block
+	 * refusals are listed in contig(4).
+	 */
+	CONTIG_OP_PROMOTE = 4,
 };
 
 /* struct contig_op.pfn of a MOVE: wherever the page allocator chooses. */

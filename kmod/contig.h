@@ -36,6 +36,25 @@
  * <linux/io_uring/cmd.h>), was the payload itself in ->cmd.
  */
 #define CONTIG_URING_SQE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
+/* 6.4: page faults may run under a per-VMA lock (vma_start_write()). */
+#define CONTIG_VMA_LOCK (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0))
+/*
+ * In-place promotion (contig_promote.c) builds a THP's struct pages by
+ * hand: only for the two folio layouts it was written against, 6.1.y
+ * (compound_mapcount, page_add_new_anon_rmap()) and 6.12.y
+ * (_large_mapcount, folio_add_new_anon_rmap(..., rmap_t)).
+ */
+#define CONTIG_PROMOTE_FOLIO_RMAP \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) &&                           \
+	((LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) &&            \
+	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) ||            \
+	 (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&           \
+	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)))
+#define CONTIG_PROMOTE_BUILT 1
+#else
+#define CONTIG_PROMOTE_BUILT 0
+#endif
 
 struct zone;
 
@@ -77,6 +96,23 @@ struct contig_syms {
 #else
 	int (*split_huge_page)(struct page *page, struct list_head *list);
 #endif
+	/* In-place promotion (contig_promote.c). */
+	pmd_t (*pmdp_collapse_flush)(struct vm_area_struct *vma,
+				     unsigned long address, pmd_t *pmdp);
+	void (*pgtable_trans_huge_deposit)(struct mm_struct *mm, pmd_t *pmdp,
+					   struct page *pgtable);
+#if CONTIG_PROMOTE_FOLIO_RMAP
+	void (*add_new_anon_rmap)(struct folio *folio,
+				  struct vm_area_struct *vma,
+				  unsigned long address, rmap_t flags);
+	void (*remove_rmap)(struct folio *folio, struct page *page,
+			    int nr_pages, struct vm_area_struct *vma);
+#else
+	void (*add_new_anon_rmap)(struct page *page, struct vm_area_struct *vma,
+				  unsigned long address);
+	void (*remove_rmap)(struct page *page, struct vm_area_struct *vma,
+			    bool compound);
+#endif
 };
 
 extern struct contig_syms contig_syms;
@@ -100,6 +136,10 @@ void contig_drain_local_lru(void);
 bool contig_split_available(void);
 int contig_split_at(struct mm_struct *mm, unsigned long vaddr);
 int contig_split_pfn(unsigned long pfn);
+
+/* contig_promote.c */
+bool contig_promote_available(void);
+int contig_promote(struct mm_struct *mm, unsigned long addr);
 
 /* contig_pidfd.c */
 bool contig_pidfd_available(void);

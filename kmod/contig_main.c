@@ -45,6 +45,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_URING;
 	if (contig_split_available())
 		caps |= CONTIG_CAP_SPLIT;
+	if (contig_promote_available())
+		caps |= CONTIG_CAP_PROMOTE;
 	return caps;
 }
 
@@ -108,6 +110,19 @@ static int contig_do_move(const struct contig_op *op, u32 *outcome)
 	if (ret)
 		return ret;
 	ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
+	mmput(mm);
+	return ret;
+}
+
+static int contig_do_promote(const struct contig_op *op)
+{
+	struct mm_struct *mm;
+	int ret;
+
+	ret = contig_get_mm(op->pid_a, op->flags, &mm);
+	if (ret)
+		return ret;
+	ret = contig_promote(mm, op->vaddr_a);
 	mmput(mm);
 	return ret;
 }
@@ -362,6 +377,10 @@ static bool contig_op_valid(const struct contig_op *op, unsigned int cmd)
 		       !op->vaddr_b && op->pfn != CONTIG_PFN_ANY;
 	case CONTIG_OP_EXCHANGE:
 		return cmd == CONTIG_IOC_EXCHANGE && !op->pfn;
+	case CONTIG_OP_PROMOTE:
+		return cmd == CONTIG_IOC_EXCHANGE && !op->pid_b &&
+		       !op->vaddr_b && !op->pfn &&
+		       !(op->flags & (CONTIG_OP_F_MIGRATE | CONTIG_OP_F_SPLIT));
 	}
 	return false;
 }
@@ -376,6 +395,8 @@ static int contig_do_op_once(const struct contig_op *op, bool inplace,
 		return contig_do_exchange(op, inplace, drained, outcome);
 	case CONTIG_OP_EXCHANGE_PFN:
 		return contig_do_exchange_pfn(op, inplace, outcome);
+	case CONTIG_OP_PROMOTE:
+		return contig_do_promote(op);
 	}
 	return -EINVAL;
 }

@@ -115,6 +115,21 @@ void contig_syms_resolve(void)
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	contig_syms.split_huge_page = contig_resolve(lookup, CONTIG_SPLIT_SYM);
 #endif
+#if CONTIG_PROMOTE_BUILT
+	contig_syms.pmdp_collapse_flush =
+		contig_resolve(lookup, "pmdp_collapse_flush");
+	contig_syms.pgtable_trans_huge_deposit =
+		contig_resolve(lookup, "pgtable_trans_huge_deposit");
+#if CONTIG_PROMOTE_FOLIO_RMAP
+	contig_syms.add_new_anon_rmap =
+		contig_resolve(lookup, "folio_add_new_anon_rmap");
+	contig_syms.remove_rmap = contig_resolve(lookup, "folio_remove_rmap_ptes");
+#else
+	contig_syms.add_new_anon_rmap =
+		contig_resolve(lookup, "page_add_new_anon_rmap");
+	contig_syms.remove_rmap = contig_resolve(lookup, "page_remove_rmap");
+#endif
+#endif
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");

@@ -37,11 +37,14 @@ enum backend_kind {
 #define BACKEND_CAP_PLACE (1u << 0)
 /* COLLAPSE of a 2 MiB-aligned block into one huge page. */
 #define BACKEND_CAP_COLLAPSE_2M (1u << 1)
+/* PROMOTE of a 2 MiB block already on aligned frames, in place (kmod). */
+#define BACKEND_CAP_PROMOTE_2M (1u << 2)
 
 enum backend_op_kind {
 	BACKEND_OP_MOVE = 1, /* page at vaddr into the free frame pfn */
 	BACKEND_OP_EXCHANGE = 2, /* page at vaddr swaps with frame pfn */
 	BACKEND_OP_COLLAPSE = 3, /* 2 MiB block at vaddr into a huge page */
+	BACKEND_OP_PROMOTE = 4, /* 2 MiB block at vaddr a huge page in place */
 };
 
 struct backend_op {

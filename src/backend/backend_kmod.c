@@ -61,6 +61,8 @@ static int kmod_info(struct backend *b, struct backend_info *out)
 	memset(out, 0, sizeof(*out));
 	out->kind = BACKEND_KMOD;
 	out->caps = BACKEND_CAP_PLACE;
+	if (bk->info.caps & CONTIG_CAP_PROMOTE)
+		out->caps |= BACKEND_CAP_PROMOTE_2M;
 	out->abi_version = bk->info.abi_version;
 	out->max_batch = bk->info.max_batch;
 	snprintf(out->submission, sizeof(out->submission), "%s",
@@ -77,15 +79,20 @@ void kmod_ops_fill(struct contig_op *k, const struct kmod_name *who,
 		   const struct backend_op *ops, size_t nr)
 {
 	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
+	int promote = ops[0].kind == BACKEND_OP_PROMOTE;
 	size_t i;
 
 	memset(k, 0, nr * sizeof(*k));
 	for (i = 0; i < nr; i++) {
-		k[i].kind = exchange ? CONTIG_OP_EXCHANGE_PFN : CONTIG_OP_MOVE;
-		k[i].flags = who->flags;
+		k[i].kind = promote  ? CONTIG_OP_PROMOTE :
+			    exchange ? CONTIG_OP_EXCHANGE_PFN :
+				       CONTIG_OP_MOVE;
+		/* a promotion places nothing: no split, no frame */
+		k[i].flags = promote ? who->flags & CONTIG_OP_F_PIDFD :
+				       who->flags;
 		k[i].pid_a = who->id;
 		k[i].vaddr_a = ops[i].vaddr;
-		k[i].pfn = ops[i].pfn;
+		k[i].pfn = promote ? 0 : ops[i].pfn;
 		k[i].result = -EAGAIN;
 	}
 }
@@ -114,7 +121,8 @@ int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
 static int kmod_batch(struct backend_kmod *bk, const struct kmod_name *who,
 		      struct backend_op *ops, size_t nr)
 {
-	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE;
+	int exchange = ops[0].kind == BACKEND_OP_EXCHANGE ||
+		       ops[0].kind == BACKEND_OP_PROMOTE;
 	struct contig_batch batch = { 0 };
 	int res = 0;
 
@@ -153,7 +161,8 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	/* a large folio in the way is split (contig(4)) */
 	if (bk->info.caps & CONTIG_CAP_SPLIT)
 		who.flags |= CONTIG_OP_F_SPLIT;
-	if (kmod_uring_usable(bk)) {
+	/* Promotions are few (one per 2 MiB): always by ioctl. */
+	if (kmod_uring_usable(bk) && ops[0].kind != BACKEND_OP_PROMOTE) {
 		err = kmod_uring_apply(bk->ur, pid, &who, ops, nr,
 				       bk->info.max_batch, kmod_pfns_of, b);
 		goto out;
@@ -161,7 +170,9 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 
 	for (i = 0; i < nr; i += n) {
 		if (ops[i].kind != BACKEND_OP_MOVE &&
-		    ops[i].kind != BACKEND_OP_EXCHANGE) {
+		    ops[i].kind != BACKEND_OP_EXCHANGE &&
+		    !(ops[i].kind == BACKEND_OP_PROMOTE &&
+		      (bk->info.caps & CONTIG_CAP_PROMOTE))) {
 			ops[i].result = -EOPNOTSUPP;
 			n = 1;
 			continue;

@@ -10,6 +10,7 @@
 #include "exec_cost.h"
 #include "executor.h"
 #include "planner.h"
+#include "promote.h"
 #include "range_tree.h"
 
 #define PAGE_BYTES (UINT64_C(1) << CONTIG_PAGE_SHIFT)
@@ -294,18 +295,6 @@ static int block_present(const uint64_t *pfn)
 	return 0;
 }
 
-static int block_aligned(const uint64_t *pfn)
-{
-	uint64_t i;
-
-	if (pfn[0] == CONTIG_PFN_NONE || pfn[0] % BLOCK_PAGES)
-		return 0;
-	for (i = 1; i < BLOCK_PAGES; i++)
-		if (pfn[i] != pfn[0] + i)
-			return 0;
-	return 1;
-}
-
 /* Collapse path: blocks now aligned, and ops done that did not show. */
 static int verify_collapse(struct run *rn, const struct backend_op *ops,
 			   size_t nr)
@@ -324,7 +313,7 @@ static int verify_collapse(struct run *rn, const struct backend_op *ops,
 					BLOCK_PAGES, rn->tmp + at);
 		if (err)
 			return err;
-		if (!block_aligned(rn->tmp + at)) {
+		if (!promote_block_aligned(rn->tmp + at)) {
 			/* reported done, not what pagemap shows */
 			rn->r->done--;
 			give_up(rn, STATS_REASON_UNVERIFIED);
@@ -361,7 +350,7 @@ static int pass_collapse(struct run *rn)
 		if (!block_present(pfn))
 			continue;
 		rn->r->eligible_blocks++;
-		if (block_aligned(pfn))
+		if (promote_block_aligned(pfn))
 			continue;
 		ops[nr_ops].kind = BACKEND_OP_COLLAPSE;
 		ops[nr_ops].vaddr = vpn << CONTIG_PAGE_SHIFT;
@@ -385,7 +374,7 @@ static int collapse_reached(const struct run *rn)
 	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
 		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
 
-		if (block_present(pfn) && !block_aligned(pfn))
+		if (block_present(pfn) && !promote_block_aligned(pfn))
 			return 0;
 	}
 	return 1;
@@ -592,6 +581,15 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 		r->reached = r->after.runs <= 1;
 	else
 		r->reached = collapse_reached(&rn);
+	/* Blocks now on aligned frames become huge pages, no copy. */
+	if (info.caps & BACKEND_CAP_PROMOTE_2M) {
+		struct promote_result pr;
+
+		err = promote_range(b, pid, rn.start_vpn, rn.nr, rn.pfn, st,
+				    &pr);
+		r->promoted = pr.promoted;
+		r->promote_refused = pr.refused;
+	}
 out:
 	r->seconds = elapsed(&rn.t0);
 	exec_cost_stats(p->cost, st);

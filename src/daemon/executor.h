@@ -16,7 +16,9 @@
  *      (a page moved meanwhile), or the reading showed two pages on one
  *      frame (torn by the process's own churn), read and plan again,
  *      EXEC_MAX_PLANS in all
- *   -> metrics after.
+ *   -> metrics after
+ *   -> BACKEND_CAP_PROMOTE_2M: every 2 MiB block now on one aligned 2 MiB
+ *      frame block becomes a huge page in place (promote.h).
  *
  * Target: BACKEND_CAP_PLACE, the range's present pages form one run;
  * collapse, every eligible block is aligned.
@@ -90,6 +92,8 @@ struct exec_result {
 	uint64_t pages_verified; /* pages newly seen at their target */
 	uint64_t eligible_blocks; /* collapse: blocks with present pages */
 	uint64_t refused; /* collapse: blocks refused (MADV_NOHUGEPAGE) */
+	uint64_t promoted; /* blocks made huge pages in place */
+	uint64_t promote_refused; /* aligned blocks the kernel refused */
 	int reached; /* 1: target reached */
 	int claimed; /* a window is claimed for claim_owner */
 	uint64_t win_start, win_end; /* the anchor's window, when planned */

@@ -33,6 +33,19 @@ static const char *const reason_names[STATS_REASON_COUNT] = {
 	[STATS_REASON_OTHER] = "other",
 };
 
+static const char *const promote_names[STATS_PROMOTE_COUNT] = {
+	[STATS_PROMOTE_PINNED] = "pinned",
+	[STATS_PROMOTE_KSM] = "ksm",
+	[STATS_PROMOTE_MLOCKED] = "mlocked",
+	[STATS_PROMOTE_NOT_PRESENT] = "not_present",
+	[STATS_PROMOTE_SHARED] = "shared",
+	[STATS_PROMOTE_ANON_VMA] = "anon_vma",
+	[STATS_PROMOTE_NOT_CONTIGUOUS] = "not_contiguous",
+	[STATS_PROMOTE_THP_DISABLED] = "thp_disabled",
+	[STATS_PROMOTE_BUSY] = "busy",
+	[STATS_PROMOTE_OTHER] = "other",
+};
+
 static const char *const result_names[STATS_PASS_COUNT] = {
 	[STATS_PASS_REACHED] = "reached",
 	[STATS_PASS_PARTIAL] = "partial",
@@ -92,6 +105,32 @@ enum stats_reason stats_reason_of(int err)
 	}
 }
 
+enum stats_promote_reason stats_promote_reason_of(int err)
+{
+	switch (err) {
+	case -EBUSY:
+		return STATS_PROMOTE_PINNED;
+	case -EOPNOTSUPP:
+		return STATS_PROMOTE_KSM;
+	case -ENOLCK:
+		return STATS_PROMOTE_MLOCKED;
+	case -EFAULT:
+		return STATS_PROMOTE_NOT_PRESENT;
+	case -EMLINK:
+		return STATS_PROMOTE_SHARED;
+	case -EXDEV:
+		return STATS_PROMOTE_ANON_VMA;
+	case -ERANGE:
+		return STATS_PROMOTE_NOT_CONTIGUOUS;
+	case -EACCES:
+		return STATS_PROMOTE_THP_DISABLED;
+	case -EAGAIN:
+		return STATS_PROMOTE_BUSY;
+	default:
+		return STATS_PROMOTE_OTHER;
+	}
+}
+
 void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
 		enum stats_observer observer)
 {
@@ -123,6 +162,9 @@ void stats_add(struct stats *dst, const struct stats *src)
 	dst->pages_exchanged += src->pages_exchanged;
 	dst->blocks_collapsed += src->blocks_collapsed;
 	dst->folios_split += src->folios_split;
+	dst->promotions += src->promotions;
+	for (i = 0; i < STATS_PROMOTE_COUNT; i++)
+		dst->promotion_failures[i] += src->promotion_failures[i];
 	dst->pages_verified += src->pages_verified;
 	dst->bytes_contiguous += src->bytes_contiguous;
 	dst->retries += src->retries;
@@ -240,6 +282,16 @@ int stats_format(const struct stats *s, FILE *f)
 	counter(f, "folios_split_total",
 		"Large folios (THPs) split into base pages to place a page.",
 		s->folios_split);
+	counter(f, "promotions_total",
+		"2 MiB blocks of contiguous pages made huge pages in place.",
+		s->promotions);
+	head(f, "promotion_failures_total", "counter",
+	     "2 MiB blocks of contiguous pages the kernel refused to promote, by reason.");
+	for (i = 0; i < STATS_PROMOTE_COUNT; i++)
+		fprintf(f,
+			"contigd_promotion_failures_total{reason=\"%s\"} %" PRIu64
+			"\n",
+			promote_names[i], s->promotion_failures[i]);
 	counter(f, "pages_verified_total",
 		"Pages seen in their target place by re-reading pagemap.",
 		s->pages_verified);

@@ -30,6 +30,21 @@ enum stats_reason {
 	STATS_REASON_COUNT,
 };
 
+/* Why the kernel refused to promote a block in place (label "reason"). */
+enum stats_promote_reason {
+	STATS_PROMOTE_PINNED = 0, /* -EBUSY: a page pinned or referenced */
+	STATS_PROMOTE_KSM, /* -EOPNOTSUPP: KSM or swap-cache page, ... */
+	STATS_PROMOTE_MLOCKED, /* -ENOLCK: mlocked */
+	STATS_PROMOTE_NOT_PRESENT, /* -EFAULT: a page not present */
+	STATS_PROMOTE_SHARED, /* -EMLINK: mapped twice, or a large folio */
+	STATS_PROMOTE_ANON_VMA, /* -EXDEV: another anon_vma or memcg */
+	STATS_PROMOTE_NOT_CONTIGUOUS, /* -ERANGE: frames out of order */
+	STATS_PROMOTE_THP_DISABLED, /* -EACCES: MADV_NOHUGEPAGE, prctl */
+	STATS_PROMOTE_BUSY, /* -EAGAIN: still transient after retries */
+	STATS_PROMOTE_OTHER,
+	STATS_PROMOTE_COUNT,
+};
+
 enum stats_result {
 	STATS_PASS_REACHED = 0, /* the target contiguity was reached */
 	STATS_PASS_PARTIAL, /* ran, target not reached */
@@ -87,6 +102,8 @@ struct stats {
 	uint64_t pages_exchanged; /* EXCHANGE ops reported done */
 	uint64_t blocks_collapsed; /* 2 MiB blocks verified aligned */
 	uint64_t folios_split; /* large folios split to place a page */
+	uint64_t promotions; /* 2 MiB blocks promoted to huge pages in place */
+	uint64_t promotion_failures[STATS_PROMOTE_COUNT];
 	uint64_t pages_verified; /* pages seen at their target after a batch */
 	uint64_t bytes_contiguous; /* bytes newly in contiguous place */
 	uint64_t ops_failed[STATS_REASON_COUNT];
@@ -113,6 +130,8 @@ struct stats {
 const char *stats_reason_name(enum stats_reason r);
 /* The reason for a negative errno that ended an op. */
 enum stats_reason stats_reason_of(int err);
+/* The reason for a negative errno that refused a promotion. */
+enum stats_promote_reason stats_promote_reason_of(int err);
 
 void stats_init(struct stats *s, enum backend_kind backend, unsigned int abi,
 		enum stats_observer observer);

@@ -11,7 +11,10 @@
 #   CONTIG-JSON: {"kernel":...,"before":{...},"after":{...},"thp":{...},
 #              "integrity_errors":N,"splits":N,...}
 # and fails unless the buffer held THPs before, after.runs_99 == 1,
-# integrity_errors == 0 and no op failed for a large folio.
+# at least 90 % of the buffer is PMD-mapped after (the pass's aligned
+# blocks promoted in place), integrity_errors == 0 and no op failed for a
+# large folio.  Before that, /guest/contig_promote_test (TAP): the
+# kernel helper's CONTIG_OP_PROMOTE case by case.
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
@@ -44,6 +47,13 @@ sed 's/^/thp: /' /tmp/thp_test.tap
 grep -q '^not ok' /tmp/thp_test.tap && rc=1
 [ "$rc" -eq 0 ] || fail "contig_thp_test failed"
 
+# In-place promotion, case by case (frames kept, refusals exact).
+rc=0
+contig_promote_test >/tmp/promote_test.tap 2>&1 || rc=$?
+sed 's/^/thp: /' /tmp/promote_test.tap
+grep -q '^not ok' /tmp/promote_test.tap && rc=1
+[ "$rc" -eq 0 ] || fail "contig_promote_test failed"
+
 mkdir -p "$rd"
 contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >/tmp/contigd.log 2>&1 &
 dpid=$!
@@ -66,7 +76,9 @@ thpj=$(obj thp "$out")
 errors=$(num integrity_errors "$out")
 splits=$(sed -n 's/^contigd_folios_split_total \([0-9]*\)$/\1/p' "$rd/metrics.prom")
 unsupported=$(sed -n 's/^contigd_ops_failed_total{reason="unsupported"} \([0-9]*\)$/\1/p' "$rd/metrics.prom")
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"ops_unsupported\":${unsupported:-0},\"seconds\":$((t1 - t0))}"
+promotions=$(sed -n 's/^contigd_promotions_total \([0-9]*\)$/\1/p' "$rd/metrics.prom")
+grep '^contigd_promotion' "$rd/metrics.prom" | grep -v ' 0$' | sed 's/^/thp: /' || true
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"ops_unsupported\":${unsupported:-0},\"promotions\":${promotions:-0},\"seconds\":$((t1 - t0))}"
 
 [ -n "$after" ] || fail "no figures from the workload"
 [ "$(num collapsed "$thpj")" = 16 ] || fail "the workload collapsed $(num collapsed "$thpj") blocks, not 16"
@@ -74,5 +86,9 @@ echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$aft
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 [ "${unsupported:-0}" = 0 ] || fail "$unsupported ops refused as unsupported"
 [ "$(num runs_99 "$after")" = 1 ] || fail "after.runs_99 is $(num runs_99 "$after"), not 1"
+# The pass left every 2 MiB block on aligned frames: promoted in place,
+# at least 90 % of the 64 MiB buffer is mapped by PMDs again.
+huge_after=$(num anon_huge_kib_after "$thpj")
+[ "${huge_after:-0}" -ge $((64 * 1024 * 9 / 10)) ] || fail "AnonHugePages after is ${huge_after:-0} KiB, under 90 % of 64 MiB (promotions: ${promotions:-0})"
 grep -q "AddressSanitizer\|Segmentation" /tmp/contigd.log && fail "contigd crashed"
 echo "thp: ok"
