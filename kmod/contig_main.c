@@ -45,6 +45,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_URING;
 	if (contig_split_available())
 		caps |= CONTIG_CAP_SPLIT;
+	if (contig_large_available())
+		caps |= CONTIG_CAP_LARGE_FOLIO;
 	return caps;
 }
 
@@ -107,7 +109,14 @@ static int contig_do_move(const struct contig_op *op, u32 *outcome)
 	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
-	ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
+	/* A large folio placed whole where it can be (1: not here). */
+	if ((op->flags & CONTIG_OP_F_WHOLE) && op->pfn != CONTIG_PFN_ANY &&
+	    op->pfn <= ULONG_MAX)
+		ret = contig_move_whole(mm, op->vaddr_a, op->pfn, outcome);
+	else
+		ret = 1;
+	if (ret > 0)
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 	mmput(mm);
 	return ret;
 }

@@ -115,6 +115,11 @@ void contig_syms_resolve(void)
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	contig_syms.split_huge_page = contig_resolve(lookup, CONTIG_SPLIT_SYM);
 #endif
+#ifdef CONFIG_MIGRATION
+	contig_syms.migrate_pages = contig_resolve(lookup, "migrate_pages");
+#endif
+	contig_syms.prep_compound_page =
+		contig_resolve(lookup, "prep_compound_page");
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");

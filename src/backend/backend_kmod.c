@@ -151,6 +151,9 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	/* a large folio in the way is split (contig(4)) */
 	if (bk->info.caps & CONTIG_CAP_SPLIT)
 		who.flags |= CONTIG_OP_F_SPLIT;
+	/* ...unless it can move whole into a free aligned window */
+	if (bk->info.caps & CONTIG_CAP_LARGE_FOLIO)
+		who.flags |= CONTIG_OP_F_WHOLE;
 	if (kmod_uring_usable(bk)) {
 		err = kmod_uring_apply(bk->ur, pid, &who, ops, nr,
 				       bk->info.max_batch, kmod_pfns_of, b);
