@@ -101,6 +101,7 @@ int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
 
 		ops[i].splits = !!(out & CONTIG_OUT_SPLIT_A) +
 				!!(out & CONTIG_OUT_SPLIT_B);
+		ops[i].whole = !!(out & CONTIG_OUT_WHOLE);
 		ops[i].result = i < b->done ? k[i].result : -EAGAIN;
 		if (ops[i].result == -ESRCH)
 			return -ESRCH;

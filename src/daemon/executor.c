@@ -133,6 +133,8 @@ static void tally(struct run *rn, const struct backend_op *op,
 	/* a split is done even when the op then failed */
 	if (rn->st)
 		rn->st->folios_split += op->splits;
+	if (rn->st)
+		rn->st->folios_whole += op->whole;
 	if (op->result) {
 		if (retryable(op->result) && round < rn->p->max_retries)
 			again[(*nr_again)++] = *op;

@@ -117,6 +117,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 	dst->pages_exchanged += src->pages_exchanged;
 	dst->blocks_collapsed += src->blocks_collapsed;
 	dst->folios_split += src->folios_split;
+	dst->folios_whole += src->folios_whole;
 	dst->pages_verified += src->pages_verified;
 	dst->bytes_contiguous += src->bytes_contiguous;
 	dst->retries += src->retries;
@@ -226,6 +227,9 @@ int stats_format(const struct stats *s, FILE *f)
 	counter(f, "folios_split_total",
 		"Large folios (THPs) split into base pages to place a page.",
 		s->folios_split);
+	counter(f, "folios_moved_whole_total",
+		"Large folios (THPs, mTHPs) moved whole into a free aligned window.",
+		s->folios_whole);
 	counter(f, "pages_verified_total",
 		"Pages seen in their target place by re-reading pagemap.",
 		s->pages_verified);

@@ -78,6 +78,7 @@ struct stats {
 	uint64_t pages_exchanged; /* EXCHANGE ops reported done */
 	uint64_t blocks_collapsed; /* 2 MiB blocks verified aligned */
 	uint64_t folios_split; /* large folios split to place a page */
+	uint64_t folios_whole; /* large folios moved whole (not split) */
 	uint64_t pages_verified; /* pages seen at their target after a batch */
 	uint64_t bytes_contiguous; /* bytes newly in contiguous place */
 	uint64_t ops_failed[STATS_REASON_COUNT];

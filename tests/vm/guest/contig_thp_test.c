@@ -19,7 +19,7 @@
  * without the split flag and changes nothing; on 6.12, a 64 KiB mTHP
  * moves whole the same way.
  * TAP output; exit 0 when every case passed or was skipped (no THP to
- * be had); a module without CONTIG_CAP_SPLIT fails them all.
+ * be had); a module without the capability a case needs fails it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -414,14 +414,17 @@ static int t_move_whole_mthp(void)
 static const struct {
 	const char *name;
 	int (*fn)(void);
+	uint64_t caps; /* what the module must offer */
 } cases[] = {
-	{ "thp_refused_without_split_flag", t_refused_without_flag },
-	{ "thp_exchange_split_a", t_exchange_split_a },
-	{ "thp_exchange_pfn_split_b", t_exchange_pfn_split_b },
-	{ "thp_move_split_a", t_move_split_a },
-	{ "thp_move_whole", t_move_whole },
-	{ "thp_whole_refused", t_whole_refused },
-	{ "mthp_move_whole", t_move_whole_mthp },
+	{ "thp_refused_without_split_flag", t_refused_without_flag,
+	  CONTIG_CAP_SPLIT },
+	{ "thp_exchange_split_a", t_exchange_split_a, CONTIG_CAP_SPLIT },
+	{ "thp_exchange_pfn_split_b", t_exchange_pfn_split_b,
+	  CONTIG_CAP_SPLIT },
+	{ "thp_move_split_a", t_move_split_a, CONTIG_CAP_SPLIT },
+	{ "thp_move_whole", t_move_whole, CONTIG_CAP_LARGE_FOLIO },
+	{ "thp_whole_refused", t_whole_refused, CONTIG_CAP_LARGE_FOLIO },
+	{ "mthp_move_whole", t_move_whole_mthp, CONTIG_CAP_LARGE_FOLIO },
 };
 
 int main(void)
@@ -448,8 +451,9 @@ int main(void)
 		int r = SKIP;
 
 		why[0] = 0;
-		if (!(info.caps & CONTIG_CAP_SPLIT)) {
-			note("the module does not offer CONTIG_CAP_SPLIT");
+		if ((info.caps & cases[i].caps) != cases[i].caps) {
+			note("the module does not offer caps 0x%llx",
+			     (unsigned long long)cases[i].caps);
 			r = FAIL;
 		} else {
 			r = cases[i].fn();
