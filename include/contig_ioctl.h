@@ -106,7 +106,12 @@ enum contig_op_kind {
  * CONTIG_OUT_WHOLE.  A page already on pfn is done (0).  Where the window
  * is not free or not aligned, or the folio cannot be moved whole (partly
  * mapped, deferred for a split), the op goes on as without the flag
- * (with CONTIG_OP_F_SPLIT: split, then place).  Ignored by EXCHANGE ops
+ * (with CONTIG_OP_F_SPLIT: split, then place).  An EXCHANGE_PFN whose
+ * page and the occupant of frame pfn are pages of one index in two large
+ * folios of one order exchanges the two folios whole, by three migrations
+ * through a spare block of the page allocator's (a 2 MiB copy each):
+ * outcome CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED | CONTIG_OUT_WHOLE; any
+ * other EXCHANGE_PFN goes on as without the flag.  Ignored by EXCHANGE
  * and without CONTIG_CAP_LARGE_FOLIO.
  */
 #define CONTIG_OP_F_WHOLE (1U << 3)

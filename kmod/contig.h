@@ -144,6 +144,8 @@ void contig_putback(struct folio *folio, enum node_stat_item item);
 bool contig_large_available(void);
 int contig_move_whole(struct mm_struct *mm, unsigned long vaddr,
 		      unsigned long pfn, u32 *outcome);
+int contig_exchange_whole(struct mm_struct *mm, unsigned long vaddr,
+			  unsigned long pfn, u32 *outcome);
 
 /* contig_claim.c: the frames a MOVE batch claimed up front */
 struct contig_op;

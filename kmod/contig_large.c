@@ -134,8 +134,8 @@ static bool contig_whole_ok(struct folio *folio)
 }
 
 /*
- * Migrate the isolated folio into the block (consumes the isolation on
- * success).  0, or -EAGAIN/-EBUSY with the folio put back on the LRU.
+ * Migrate the isolated folio into dst (consumes the isolation on
+ * success).  0, or -EAGAIN/-ENOMEM with the folio put back on the LRU.
  */
 static int contig_migrate_block(struct folio *folio, enum node_stat_item item,
 				struct contig_block *b)
@@ -161,6 +161,54 @@ static int contig_migrate_block(struct folio *folio, enum node_stat_item item,
 }
 
 /*
+ * Move folio (one reference held, consumed) into dst, a block of its
+ * order (one reference, consumed on success; on failure it is freed).
+ */
+static int contig_migrate_folio(struct folio *folio, struct folio *dst)
+{
+	struct contig_block b = { .dst = dst, .order = folio_order(folio) };
+	enum node_stat_item item;
+	int ret;
+
+	if (!contig_isolate(folio, &item)) {
+		folio_put(folio);
+		folio_put(dst);
+		return -EAGAIN;
+	}
+	/* Migration counts references exactly: only the isolation's stays. */
+	folio_put(folio);
+	ret = contig_migrate_block(folio, item, &b);
+	/* On failure the block was given back, or never lent. */
+	if (ret && !b.lent)
+		folio_put(dst);
+	return ret;
+}
+
+/*
+ * The window of the folio of page if the page goes to frame pfn: its
+ * first frame, aligned to the folio's size, in the folio's zone, not
+ * overlapping the folio.  0 and *head, 1 (no such window) or -EXDEV.
+ */
+static int contig_window(struct folio *folio, struct page *page,
+			 unsigned long pfn, unsigned long *head)
+{
+	unsigned long nr = folio_nr_pages(folio);
+	unsigned long idx = folio_page_idx(folio, page);
+
+	if (pfn < idx || ((pfn - idx) & (nr - 1)))
+		return 1;
+	*head = pfn - idx;
+	if (!pfn_to_online_page(*head) || !pfn_to_online_page(*head + nr - 1))
+		return 1;
+	if (page_zone(pfn_to_page(*head)) != folio_zone(folio) ||
+	    page_zone(pfn_to_page(*head + nr - 1)) != folio_zone(folio))
+		return -EXDEV;
+	if (*head < folio_pfn(folio) + nr && folio_pfn(folio) < *head + nr)
+		return 1;
+	return 0;
+}
+
+/*
  * CONTIG_OP_F_WHOLE: if the page at vaddr belongs to a large folio, move
  * that folio so that the page lands on frame pfn.  1 when the op is not
  * one for this path (an order-0 page, a window not aligned or not free, a
@@ -170,10 +218,8 @@ static int contig_migrate_block(struct folio *folio, enum node_stat_item item,
 int contig_move_whole(struct mm_struct *mm, unsigned long vaddr,
 		      unsigned long pfn, u32 *outcome)
 {
-	struct contig_block b = { 0 };
-	enum node_stat_item item;
-	unsigned long head, idx, nr;
-	struct folio *folio;
+	struct folio *folio, *dst;
+	unsigned long head;
 	struct page *page;
 	int ret;
 
@@ -190,42 +236,128 @@ int contig_move_whole(struct mm_struct *mm, unsigned long vaddr,
 	ret = 1;
 	if (!contig_whole_ok(folio))
 		goto out_put;
-	b.order = folio_order(folio);
-	nr = 1UL << b.order;
-	idx = folio_page_idx(folio, page);
-	head = pfn - idx;
-	if (pfn < idx || (head & (nr - 1)) || !pfn_to_online_page(head) ||
-	    !pfn_to_online_page(head + nr - 1))
+	ret = contig_window(folio, page, pfn, &head);
+	if (ret)
 		goto out_put;
-	if (page_zone(pfn_to_page(head)) != folio_zone(folio) ||
-	    page_zone(pfn_to_page(head + nr - 1)) != folio_zone(folio)) {
-		ret = -EXDEV;
+	if (contig_claim_block(head, folio_order(folio), &dst)) {
+		ret = 1;
 		goto out_put;
 	}
-	/* Overlapping its own frames: not a free window. */
-	if (head < folio_pfn(folio) + nr && folio_pfn(folio) < head + nr)
-		goto out_put;
-	if (contig_claim_block(head, b.order, &b.dst))
-		goto out_put;
-
-	if (!contig_isolate(folio, &item)) {
-		ret = -EAGAIN;
-		goto out_free_block;
-	}
-	/* Migration counts references exactly: only the isolation's stays. */
-	folio_put(folio);
-	ret = contig_migrate_block(folio, item, &b);
-	if (!ret) {
+	ret = contig_migrate_folio(folio, dst);
+	if (!ret)
 		*outcome |= CONTIG_OUT_A_MOVED | CONTIG_OUT_WHOLE;
-		return 0;
-	}
-	/* The block was given back, or never lent. */
-	folio_put(b.dst);
 	return ret;
 
-out_free_block:
-	folio_put(b.dst);
 out_put:
 	folio_put(folio);
+	return ret;
+}
+
+/*
+ * Move the folio at frame pfn (the block a migration just filled) into
+ * the free window at head: its frames were another folio's a moment ago.
+ */
+static int contig_move_to(unsigned long pfn, unsigned int order,
+			  unsigned long head)
+{
+	struct folio *folio, *dst;
+	int ret;
+
+	ret = contig_lookup_folio_pfn(pfn, &folio);
+	if (ret)
+		return ret == -ENOENT ? -EAGAIN : ret;
+	if (folio_order(folio) != order || !contig_whole_ok(folio)) {
+		folio_put(folio);
+		return -EAGAIN;
+	}
+	ret = contig_claim_block(head, order, &dst);
+	if (ret) {
+		folio_put(folio);
+		return ret;
+	}
+	return contig_migrate_folio(folio, dst);
+}
+
+/*
+ * CONTIG_OP_F_WHOLE for EXCHANGE_PFN: the page at vaddr and the occupant
+ * of frame pfn are pages of the same index in two large folios of one
+ * order: the two folios trade places whole, by three migrations through a
+ * block the page allocator gives (b into it, a into b's frames, b into
+ * a's).  1 when not applicable, 0 when done, or -errno with *outcome
+ * saying which folio moved.
+ */
+int contig_exchange_whole(struct mm_struct *mm, unsigned long vaddr,
+			  unsigned long pfn, u32 *outcome)
+{
+	unsigned long head_a, head_b, tmp;
+	struct folio *a, *b, *t;
+	unsigned int order;
+	struct page *page;
+	int ret;
+
+	if (!contig_large_available())
+		return 1;
+	ret = contig_lookup_page(mm, vaddr & PAGE_MASK, &page);
+	if (ret)
+		return ret;
+	a = page_folio(page);
+	if (page_to_pfn(page) == pfn) {
+		folio_put(a);
+		return 0;
+	}
+	if (!contig_whole_ok(a)) {
+		folio_put(a);
+		return 1;
+	}
+	ret = contig_lookup_folio_pfn(pfn, &b);
+	if (ret) {
+		folio_put(a);
+		return 1;
+	}
+	order = folio_order(a);
+	ret = 1;
+	if (b == a || folio_order(b) != order || !contig_whole_ok(b) ||
+	    folio_page_idx(b, pfn_to_page(pfn)) != folio_page_idx(a, page))
+		goto out_put;
+	ret = -EXDEV;
+	if (folio_zone(a) != folio_zone(b))
+		goto out_put;
+	head_a = folio_pfn(a);
+	head_b = folio_pfn(b);
+	t = __folio_alloc_node(GFP_TRANSHUGE_LIGHT | __GFP_THISNODE, order,
+			       folio_nid(b));
+	ret = -ENOMEM;
+	if (!t)
+		goto out_put;
+	if (folio_zone(t) != folio_zone(b)) {
+		folio_put(t);
+		goto out_put;
+	}
+	tmp = folio_pfn(t);
+	/* b into the spare block, then a into b's frames... */
+	ret = contig_migrate_folio(b, t);
+	if (ret) {
+		folio_put(a);
+		return ret;
+	}
+	*outcome |= CONTIG_OUT_B_MOVED;
+	ret = contig_claim_block(head_b, order, &t);
+	if (ret) {
+		folio_put(a);
+		return -EAGAIN;
+	}
+	ret = contig_migrate_folio(a, t);
+	if (ret)
+		return ret;
+	*outcome |= CONTIG_OUT_A_MOVED;
+	/* ...and b into a's. */
+	ret = contig_move_to(tmp, order, head_a);
+	if (!ret)
+		*outcome |= CONTIG_OUT_WHOLE;
+	return ret;
+
+out_put:
+	folio_put(b);
+	folio_put(a);
 	return ret;
 }

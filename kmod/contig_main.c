@@ -326,6 +326,12 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
 	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
+	/* Two large folios of one order trade places whole (1: not here). */
+	if (op->flags & CONTIG_OP_F_WHOLE) {
+		ret = contig_exchange_whole(mm, op->vaddr_a, op->pfn, outcome);
+		if (ret <= 0)
+			goto out_put_mm;
+	}
 	if (!inplace) {
 		/* Evict the occupant, then fill. */
 		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);

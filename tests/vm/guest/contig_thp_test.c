@@ -16,8 +16,9 @@
  * of a THP just freed moves the THP whole (still PMD-mapped: smaps'
  * AnonHugePages, every page on its frame of the new block, contents
  * intact); into a window that is not free or not aligned it is refused
- * without the split flag and changes nothing; on 6.12, a 64 KiB mTHP
- * moves whole the same way.
+ * without the split flag and changes nothing; EXCHANGE_PFN between pages
+ * of one index in two THPs trades the two whole (both stay PMD-mapped, on
+ * each other's frames); on 6.12, a 64 KiB mTHP moves whole the same way.
  * TAP output; exit 0 when every case passed or was skipped (no THP to
  * be had); a module without the capability a case needs fails it.
  */
@@ -357,6 +358,43 @@ static int t_whole_refused(void)
 	return r;
 }
 
+/*
+ * EXCHANGE_PFN with CONTIG_OP_F_WHOLE, a page of one THP against the frame
+ * of the page of the same index in another: the two trade places whole,
+ * both stay PMD-mapped THPs, every page of each on the other's old frame.
+ */
+static int t_exchange_whole(void)
+{
+	struct contig_op op = { .kind = CONTIG_OP_EXCHANGE_PFN,
+				.flags = CONTIG_OP_F_WHOLE,
+				.pid_a = getpid() };
+	struct thp t, o;
+	uint32_t out = 0;
+	int r;
+
+	r = thp_make(&t, 1000);
+	if (r)
+		return r;
+	r = thp_make(&o, 1100);
+	if (r) {
+		munmap(t.raw, 2 * BLOCK);
+		return r;
+	}
+	op.vaddr_a = (uintptr_t)(t.h + 11 * PG);
+	op.pfn = o.pfn[11];
+	r = want("exchange whole", op_run(op, &out), 0);
+	r |= want("outcome", out,
+		  CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED | CONTIG_OUT_WHOLE);
+	r |= want("both still THPs", is_thp(t.h) && is_thp(o.h), 1);
+	r |= want("both PMD-mapped",
+		  anon_huge_kib(t.h) >= 2048 && anon_huge_kib(o.h) >= 2048, 1);
+	r |= whole_check(t.h, NPG, 1000, o.pfn[0]);
+	r |= whole_check(o.h, NPG, 1100, t.pfn[0]);
+	munmap(o.raw, 2 * BLOCK);
+	munmap(t.raw, 2 * BLOCK);
+	return r;
+}
+
 /* 6.12: a 64 KiB mTHP (16 pages) of a VMA at h, painted with seed. */
 static int mthp_make(char **raw, char **h, uint64_t seed)
 {
@@ -424,6 +462,7 @@ static const struct {
 	{ "thp_move_split_a", t_move_split_a, CONTIG_CAP_SPLIT },
 	{ "thp_move_whole", t_move_whole, CONTIG_CAP_LARGE_FOLIO },
 	{ "thp_whole_refused", t_whole_refused, CONTIG_CAP_LARGE_FOLIO },
+	{ "thp_exchange_whole", t_exchange_whole, CONTIG_CAP_LARGE_FOLIO },
 	{ "mthp_move_whole", t_move_whole_mthp, CONTIG_CAP_LARGE_FOLIO },
 };
 

@@ -5,13 +5,17 @@
 # workload whose 64 MiB buffer mixes 16 THPs (MADV_COLLAPSE of every other
 # 2 MiB block) with base pages faulted interleaved with a partner process,
 # hinted with contig_advise(CONTIG_NOW) while writer threads in both
-# processes rewrite and verify every page.  khugepaged is kept asleep (it
-# would collapse blocks behind the pass's back; see contig(4)).
-# Prints one JSON line:
-#   CONTIG-JSON: {"kernel":...,"before":{...},"after":{...},"thp":{...},
-#              "integrity_errors":N,"splits":N,...}
+# processes rewrite and verify every page.  khugepaged is kept asleep for
+# that run; then the same workload again with khugepaged aggressive
+# (scan_sleep_millisecs 10, pages_to_scan 4096) while the pass runs.
+# Prints one JSON line per run:
+#   CONTIG-JSON: {"kernel":...,"run":"calm","before":{...},"after":{...},
+#              "thp":{...},"integrity_errors":N,"splits":N,"moved_whole":N,...}
 # and fails unless the buffer held THPs before, after.runs_99 == 1,
-# integrity_errors == 0 and no op failed for a large folio.
+# integrity_errors == 0, no op failed for a large folio, the module moves
+# large folios whole (CONTIG_CAP_LARGE_FOLIO), some THPs moved whole and
+# AnonHugePages after covers them; the khugepaged
+# run must end in one run, intact, within 4 passes.
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
@@ -44,35 +48,79 @@ sed 's/^/thp: /' /tmp/thp_test.tap
 grep -q '^not ok' /tmp/thp_test.tap && rc=1
 [ "$rc" -eq 0 ] || fail "contig_thp_test failed"
 
+# The module's capabilities, from its load message: CONTIG_CAP_LARGE_FOLIO
+# (bit 10) moves THPs whole into free windows instead of splitting them.
+caps=$(dmesg | sed -n 's/.*contig: abi [0-9]*, caps 0x\([0-9a-f]*\).*/\1/p' | tail -n 1)
+whole=$(( (0x${caps:-0} >> 10) & 1 ))
+echo "thp: module caps 0x${caps:-?}, large folios whole: $whole"
+
+metric() {
+	sed -n "s/^$1 \([0-9]*\)$/\1/p" "$rd/metrics.prom"
+}
+passes() {
+	sed -n 's/^contigd_passes_total{result="[a-z]*"} \([0-9]*\)$/\1/p' "$rd/metrics.prom" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
 mkdir -p "$rd"
 contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >/tmp/contigd.log 2>&1 &
 dpid=$!
 contigd_wait_socket "$rd" "$dpid" 30
 
-t0=$(date +%s)
-out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
-	contig_workload_static --mib 64 --writers 2 --thp-blocks 16 --json) || wrc=$?
-t1=$(date +%s)
-echo "thp: workload: $out (exit ${wrc:-0})"
+# One workload (16 THPs among interleaved base pages, writers checking
+# every page); $1 names the run.  Sets out, before, after, thpj, errors.
+workload() {
+	wrc=0
+	t0=$(date +%s)
+	out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
+		contig_workload_static --mib 64 --writers 2 --thp-blocks 16 --json) || wrc=$?
+	t1=$(date +%s)
+	echo "thp: $1: workload: $out (exit $wrc)"
+	before=$(obj before "$out")
+	after=$(obj after "$out")
+	thpj=$(obj thp "$out")
+	errors=$(num integrity_errors "$out")
+	[ -n "$after" ] || fail "$1: no figures from the workload"
+}
+
+workload calm
 status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
 echo "thp: status: $status"
-kill -TERM "$dpid"
-wait "$dpid" || fail "contigd exited with status $? on SIGTERM"
-grep '^contigd_ops_failed_total\|^contigd_folio' "$rd/metrics.prom" | sed 's/^/thp: /' || true
-
-before=$(obj before "$out")
-after=$(obj after "$out")
-thpj=$(obj thp "$out")
-errors=$(num integrity_errors "$out")
-splits=$(sed -n 's/^contigd_folios_split_total \([0-9]*\)$/\1/p' "$rd/metrics.prom")
+splits=$(metric contigd_folios_split_total)
+moved_whole=$(metric contigd_folios_moved_whole_total)
 unsupported=$(sed -n 's/^contigd_ops_failed_total{reason="unsupported"} \([0-9]*\)$/\1/p' "$rd/metrics.prom")
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"ops_unsupported\":${unsupported:-0},\"seconds\":$((t1 - t0))}"
+p1=$(passes)
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"calm\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"moved_whole\":${moved_whole:-0},\"passes\":$p1,\"ops_unsupported\":${unsupported:-0},\"seconds\":$((t1 - t0))}"
 
-[ -n "$after" ] || fail "no figures from the workload"
 [ "$(num collapsed "$thpj")" = 16 ] || fail "the workload collapsed $(num collapsed "$thpj") blocks, not 16"
 [ "$(num anon_huge_kib_before "$thpj")" -ge $((16 * 2048)) ] || fail "only $(num anon_huge_kib_before "$thpj") KiB of THPs before the hint"
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 [ "${unsupported:-0}" = 0 ] || fail "$unsupported ops refused as unsupported"
 [ "$(num runs_99 "$after")" = 1 ] || fail "after.runs_99 is $(num runs_99 "$after"), not 1"
+# THPs whose window was free moved whole and stay PMD-mapped (a module
+# without CONTIG_CAP_LARGE_FOLIO splits them all).
+[ "$whole" = 1 ] || fail "the module does not move large folios whole"
+[ "${moved_whole:-0}" -gt 0 ] || fail "no large folio moved whole"
+[ "$(num anon_huge_kib_after "$thpj")" -ge $(( ${moved_whole:-0} * 2048 )) ] ||
+	fail "$(num anon_huge_kib_after "$thpj") KiB PMD-mapped after, $moved_whole THPs moved whole"
+
+# khugepaged made aggressive during a second pass: it collapses blocks
+# behind the pass's back; the pass still ends in one run, nothing lost,
+# and contigd does not chase it (a bounded number of passes).
+echo 10 >"$thp/khugepaged/scan_sleep_millisecs"
+echo 10 >"$thp/khugepaged/alloc_sleep_millisecs"
+echo 4096 >"$thp/khugepaged/pages_to_scan"
+workload khugepaged
+echo 600000 >"$thp/khugepaged/scan_sleep_millisecs"
+p2=$(passes)
+collapses=$(cat "$thp/khugepaged/pages_collapsed")
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"khugepaged\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"passes\":$((p2 - p1)),\"khugepaged_pages_collapsed\":$collapses,\"seconds\":$((t1 - t0))}"
+[ "$errors" = 0 ] || fail "khugepaged: $errors integrity errors"
+[ "$(num runs_99 "$after")" = 1 ] || fail "khugepaged: after.runs_99 is $(num runs_99 "$after"), not 1"
+[ $((p2 - p1)) -le 4 ] || fail "khugepaged: $((p2 - p1)) passes for one hint"
+
+kill -TERM "$dpid"
+wait "$dpid" || fail "contigd exited with status $? on SIGTERM"
+grep '^contigd_ops_failed_total\|^contigd_folio\|^contigd_passes' "$rd/metrics.prom" | sed 's/^/thp: /' || true
 grep -q "AddressSanitizer\|Segmentation" /tmp/contigd.log && fail "contigd crashed"
 echo "thp: ok"
