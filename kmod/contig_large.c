@@ -209,6 +209,33 @@ static int contig_window(struct folio *folio, struct page *page,
 }
 
 /*
+ * The page at vaddr, for an op that puts it on frame pfn: 0 and *pagep
+ * (its folio referenced) when its large folio can move whole; 0 and NULL
+ * when the page already is on pfn; 1 when the op is not for this path;
+ * or -errno.
+ */
+static int contig_whole_page(struct mm_struct *mm, unsigned long vaddr,
+			     unsigned long pfn, struct page **pagep)
+{
+	struct page *page;
+	int ret;
+
+	*pagep = NULL;
+	if (!contig_large_available())
+		return 1;
+	ret = contig_lookup_page(mm, vaddr & PAGE_MASK, &page);
+	if (ret)
+		return ret;
+	if (page_to_pfn(page) != pfn && !contig_whole_ok(page_folio(page)))
+		ret = 1;
+	else if (page_to_pfn(page) != pfn)
+		*pagep = page;
+	if (!*pagep)
+		folio_put(page_folio(page));
+	return ret;
+}
+
+/*
  * CONTIG_OP_F_WHOLE: if the page at vaddr belongs to a large folio, move
  * that folio so that the page lands on frame pfn.  1 when the op is not
  * one for this path (an order-0 page, a window not aligned or not free, a
@@ -223,19 +250,10 @@ int contig_move_whole(struct mm_struct *mm, unsigned long vaddr,
 	struct page *page;
 	int ret;
 
-	if (!contig_large_available())
-		return 1;
-	ret = contig_lookup_page(mm, vaddr & PAGE_MASK, &page);
-	if (ret)
+	ret = contig_whole_page(mm, vaddr, pfn, &page);
+	if (ret || !page)
 		return ret;
 	folio = page_folio(page);
-	if (page_to_pfn(page) == pfn) {
-		ret = 0;
-		goto out_put;
-	}
-	ret = 1;
-	if (!contig_whole_ok(folio))
-		goto out_put;
 	ret = contig_window(folio, page, pfn, &head);
 	if (ret)
 		goto out_put;
@@ -295,20 +313,10 @@ int contig_exchange_whole(struct mm_struct *mm, unsigned long vaddr,
 	struct page *page;
 	int ret;
 
-	if (!contig_large_available())
-		return 1;
-	ret = contig_lookup_page(mm, vaddr & PAGE_MASK, &page);
-	if (ret)
+	ret = contig_whole_page(mm, vaddr, pfn, &page);
+	if (ret || !page)
 		return ret;
 	a = page_folio(page);
-	if (page_to_pfn(page) == pfn) {
-		folio_put(a);
-		return 0;
-	}
-	if (!contig_whole_ok(a)) {
-		folio_put(a);
-		return 1;
-	}
 	ret = contig_lookup_folio_pfn(pfn, &b);
 	if (ret) {
 		folio_put(a);
