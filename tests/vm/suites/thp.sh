@@ -62,47 +62,57 @@ passes() {
 		awk '{ n += $1 } END { print n + 0 }'
 }
 
-mkdir -p "$rd"
-contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >/tmp/contigd.log 2>&1 &
-dpid=$!
-contigd_wait_socket "$rd" "$dpid" 30
+# contigd for one run, with its own stats file (final on SIGTERM).
+contigd_start() {
+	rm -rf "$rd"
+	mkdir -p "$rd"
+	contigd_static --backend kmod --runtime-dir "$rd" --stats-file "$rd/metrics.prom" -v >>/tmp/contigd.log 2>&1 &
+	dpid=$!
+	contigd_wait_socket "$rd" "$dpid" 30
+}
+contigd_stop() {
+	kill -TERM "$dpid"
+	wait "$dpid" || fail "contigd exited with status $? on SIGTERM"
+	grep '^contigd_ops_failed_total\|^contigd_folio\|^contigd_passes' "$rd/metrics.prom" | sed 's/^/thp: /' || true
+}
 
 # One workload (16 THPs among interleaved base pages, writers checking
-# every page); $1 names the run.  Sets out, before, after, thpj, errors.
+# every page) served by its own contigd; $1 names the run.  Sets out,
+# before, after, thpj, errors and the daemon's counters.
 workload() {
+	contigd_start
 	wrc=0
 	t0=$(date +%s)
 	out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
 		contig_workload_static --mib 64 --writers 2 --thp-blocks 16 --json) || wrc=$?
 	t1=$(date +%s)
 	echo "thp: $1: workload: $out (exit $wrc)"
+	status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
+	echo "thp: $1: status: $status"
+	contigd_stop
 	before=$(obj before "$out")
 	after=$(obj after "$out")
 	thpj=$(obj thp "$out")
 	errors=$(num integrity_errors "$out")
 	[ -n "$after" ] || fail "$1: no figures from the workload"
+	splits=$(metric contigd_folios_split_total)
+	moved_whole=$(metric contigd_folios_moved_whole_total)
+	unsupported=$(sed -n 's/^contigd_ops_failed_total{reason="unsupported"} \([0-9]*\)$/\1/p' "$rd/metrics.prom")
+	npasses=$(passes)
+	echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"$1\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"moved_whole\":${moved_whole:-0},\"passes\":$npasses,\"ops_unsupported\":${unsupported:-0},\"khugepaged_pages_collapsed\":$(cat "$thp/khugepaged/pages_collapsed"),\"seconds\":$((t1 - t0))}"
 }
 
 workload calm
-status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "contigctl status"
-echo "thp: status: $status"
-splits=$(metric contigd_folios_split_total)
-moved_whole=$(metric contigd_folios_moved_whole_total)
-unsupported=$(sed -n 's/^contigd_ops_failed_total{reason="unsupported"} \([0-9]*\)$/\1/p' "$rd/metrics.prom")
-p1=$(passes)
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"calm\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"splits\":${splits:-0},\"moved_whole\":${moved_whole:-0},\"passes\":$p1,\"ops_unsupported\":${unsupported:-0},\"seconds\":$((t1 - t0))}"
-
 [ "$(num collapsed "$thpj")" = 16 ] || fail "the workload collapsed $(num collapsed "$thpj") blocks, not 16"
 [ "$(num anon_huge_kib_before "$thpj")" -ge $((16 * 2048)) ] || fail "only $(num anon_huge_kib_before "$thpj") KiB of THPs before the hint"
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 [ "${unsupported:-0}" = 0 ] || fail "$unsupported ops refused as unsupported"
 [ "$(num runs_99 "$after")" = 1 ] || fail "after.runs_99 is $(num runs_99 "$after"), not 1"
-# THPs whose window was free moved whole and stay PMD-mapped (a module
-# without CONTIG_CAP_LARGE_FOLIO splits them all).
+# The THPs stay THPs, PMD-mapped: those that had to move moved whole (a
+# module without CONTIG_CAP_LARGE_FOLIO splits them).
 [ "$whole" = 1 ] || fail "the module does not move large folios whole"
-[ "${moved_whole:-0}" -gt 0 ] || fail "no large folio moved whole"
-[ "$(num anon_huge_kib_after "$thpj")" -ge $(( ${moved_whole:-0} * 2048 )) ] ||
-	fail "$(num anon_huge_kib_after "$thpj") KiB PMD-mapped after, $moved_whole THPs moved whole"
+[ "$(num anon_huge_kib_after "$thpj")" -ge "$(num anon_huge_kib_before "$thpj")" ] ||
+	fail "AnonHugePages $(num anon_huge_kib_before "$thpj") -> $(num anon_huge_kib_after "$thpj") KiB ($splits splits, $moved_whole moved whole)"
 
 # khugepaged made aggressive during a second pass: it collapses blocks
 # behind the pass's back; the pass still ends in one run, nothing lost,
@@ -112,15 +122,9 @@ echo 10 >"$thp/khugepaged/alloc_sleep_millisecs"
 echo 4096 >"$thp/khugepaged/pages_to_scan"
 workload khugepaged
 echo 600000 >"$thp/khugepaged/scan_sleep_millisecs"
-p2=$(passes)
-collapses=$(cat "$thp/khugepaged/pages_collapsed")
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"khugepaged\",\"before\":$before,\"after\":$after,\"thp\":$thpj,\"integrity_errors\":$errors,\"passes\":$((p2 - p1)),\"khugepaged_pages_collapsed\":$collapses,\"seconds\":$((t1 - t0))}"
 [ "$errors" = 0 ] || fail "khugepaged: $errors integrity errors"
 [ "$(num runs_99 "$after")" = 1 ] || fail "khugepaged: after.runs_99 is $(num runs_99 "$after"), not 1"
-[ $((p2 - p1)) -le 4 ] || fail "khugepaged: $((p2 - p1)) passes for one hint"
+[ "$npasses" -le 4 ] || fail "khugepaged: $npasses passes for one hint"
 
-kill -TERM "$dpid"
-wait "$dpid" || fail "contigd exited with status $? on SIGTERM"
-grep '^contigd_ops_failed_total\|^contigd_folio\|^contigd_passes' "$rd/metrics.prom" | sed 's/^/thp: /' || true
 grep -q "AddressSanitizer\|Segmentation" /tmp/contigd.log && fail "contigd crashed"
 echo "thp: ok"
