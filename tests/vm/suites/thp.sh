@@ -15,7 +15,10 @@
 # integrity_errors == 0, no op failed for a large folio, the module moves
 # large folios whole (CONTIG_CAP_LARGE_FOLIO), some THPs moved whole and
 # AnonHugePages after covers them; the khugepaged
-# run must end in one run, intact, within 4 passes.
+# run must end in one run, intact, within 4 passes.  On 6.8+ (mTHP
+# sysfs) also a VMA of 64 KiB mTHPs and scattered base pages
+# (guest/contig_mthp_vma.c) through contigd --once: one run, intact, the
+# mTHPs still whole.
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
@@ -125,6 +128,41 @@ echo 600000 >"$thp/khugepaged/scan_sleep_millisecs"
 [ "$errors" = 0 ] || fail "khugepaged: $errors integrity errors"
 [ "$(num runs_99 "$after")" = 1 ] || fail "khugepaged: after.runs_99 is $(num runs_99 "$after"), not 1"
 [ "$npasses" -le 4 ] || fail "khugepaged: $npasses passes for one hint"
+
+# 6.8+: one VMA of 64 KiB mTHPs and base pages, scattered
+# (guest/contig_mthp_vma.c), one contigd --once pass: one run, every page
+# intact, the mTHPs still whole.
+if [ -w "$thp/hugepages-64kB/enabled" ]; then
+	contig_mthp_vma 8 >/tmp/mthp.out &
+	mpid=$!
+	i=0
+	until grep -q '^mthp ' /tmp/mthp.out; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || fail "contig_mthp_vma did not start in 60 s"
+		kill -0 "$mpid" 2>/dev/null || fail "contig_mthp_vma exited"
+		sleep 0.1
+	done
+	mstart=$(sed -n 's/^region \(0x[0-9a-f]*\) .*/\1/p' /tmp/mthp.out)
+	mend=$(sed -n 's/^region 0x[0-9a-f]* \(0x[0-9a-f]*\)$/\1/p' /tmp/mthp.out)
+	mthp_before=$(sed -n 's/^mthp \([0-9]*\)$/\1/p' /tmp/mthp.out)
+	lbefore=$(contig_layout "$mpid" "$mstart" "$mend") || fail "contig_layout (mTHP, before)"
+	orc=0
+	contigd_static --once "$mpid" --backend kmod --range "$mstart-$mend" \
+		--runtime-dir /tmp/contigd-once --stats-file /tmp/once.prom -v >/tmp/once.log 2>&1 || orc=$?
+	lafter=$(contig_layout "$mpid" "$mstart" "$mend") || fail "contig_layout (mTHP, after)"
+	kill -TERM "$mpid"
+	vrc=0
+	wait "$mpid" || vrc=$?
+	verify=$(grep '^verify ' /tmp/mthp.out)
+	mwhole=$(sed -n 's/^contigd_folios_moved_whole_total \([0-9]*\)$/\1/p' /tmp/once.prom)
+	echo "thp: mthp: before: $lbefore; after: $lafter; $verify; contigd --once exit $orc"
+	echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"mthp64k\",\"mthp_before\":$mthp_before,\"mthp_after\":$(echo "$verify" | sed 's/.*mthp //'),\"runs_99_before\":$(echo "$lbefore" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"runs_99_after\":$(echo "$lafter" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"moved_whole\":${mwhole:-0}}"
+	[ "$orc" = 0 ] || { sed 's/^/thp: once: /' /tmp/once.log | tail -n 20; fail "mthp: contigd --once exited with $orc"; }
+	[ "$vrc" = 0 ] || fail "mthp: pages lost their contents ($verify)"
+	[ "${mthp_before:-0}" -gt 0 ] || fail "mthp: no 64 KiB mTHP to start with"
+	echo "$lafter" | grep -q 'contiguous yes' || fail "mthp: not one run after the pass"
+	[ "$verify" = "verify bad 0 mthp $mthp_before" ] || fail "mthp: mTHPs before $mthp_before, after: $verify"
+fi
 
 grep -q "AddressSanitizer\|Segmentation" /tmp/contigd.log && fail "contigd crashed"
 echo "thp: ok"
