@@ -111,11 +111,12 @@ workload calm
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 [ "${unsupported:-0}" = 0 ] || fail "$unsupported ops refused as unsupported"
 [ "$(num runs_99 "$after")" = 1 ] || fail "after.runs_99 is $(num runs_99 "$after"), not 1"
-# The THPs stay THPs, PMD-mapped: those that had to move moved whole (a
-# module without CONTIG_CAP_LARGE_FOLIO splits them).
+# The THPs stay THPs, PMD-mapped, but for those split because their
+# window held base pages (contig(4)): the others moved whole (a module
+# without CONTIG_CAP_LARGE_FOLIO splits every THP that must move).
 [ "$whole" = 1 ] || fail "the module does not move large folios whole"
-[ "$(num anon_huge_kib_after "$thpj")" -ge "$(num anon_huge_kib_before "$thpj")" ] ||
-	fail "AnonHugePages $(num anon_huge_kib_before "$thpj") -> $(num anon_huge_kib_after "$thpj") KiB ($splits splits, $moved_whole moved whole)"
+[ $(( $(num anon_huge_kib_after "$thpj") + 2048 * ${splits:-0} )) -ge "$(num anon_huge_kib_before "$thpj")" ] ||
+	fail "AnonHugePages $(num anon_huge_kib_before "$thpj") -> $(num anon_huge_kib_after "$thpj") KiB with $splits splits, $moved_whole moved whole"
 
 # khugepaged made aggressive during a second pass: it collapses blocks
 # behind the pass's back; the pass still ends in one run, nothing lost,
