@@ -13,9 +13,9 @@
 #              "thp":{...},"integrity_errors":N,"splits":N,"moved_whole":N,...}
 # and fails unless the buffer held THPs before, after.runs_99 == 1,
 # integrity_errors == 0, no op failed for a large folio, the module moves
-# large folios whole (CONTIG_CAP_LARGE_FOLIO), some THPs moved whole and
-# AnonHugePages after covers them; the khugepaged
-# run must end in one run, intact, within 4 passes.  On 6.8+ (mTHP
+# large folios whole (CONTIG_CAP_LARGE_FOLIO) and AnonHugePages lost no
+# THP but those split (their window held base pages); the khugepaged run
+# must end in one run, intact, within 4 passes.  On 6.8+ (mTHP
 # sysfs) also a VMA of 64 KiB mTHPs and scattered base pages
 # (guest/contig_mthp_vma.c) through contigd --once: one run, intact, the
 # mTHPs still whole.
