@@ -448,9 +448,13 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 	if (ret == -EOPNOTSUPP && (op->flags & CONTIG_OP_F_SPLIT)) {
 		int err = contig_split_op(op, &split);
 
+		/*
+		 * No split (the folio was split or replaced meanwhile, e.g.
+		 * by khugepaged or a whole move): run again all the same.
+		 */
 		if (err)
 			ret = err;
-		else if (split)
+		else
 			ret = contig_do_op_once(op, inplace, drained, outcome);
 	}
 	/*
