@@ -46,6 +46,11 @@
 #define CONTIG_CAP_SPLIT (1ULL << 8)
 /* CONTIG_OP_PROMOTE works: aligned contiguous blocks become THPs in place. */
 #define CONTIG_CAP_PROMOTE (1ULL << 9)
+/*
+ * CONTIG_OP_F_WHOLE is understood: a MOVE places a large folio whole into
+ * a free window aligned to its size.  (Bit 9 belongs to promotion.)
+ */
+#define CONTIG_CAP_LARGE_FOLIO (1ULL << 10)
 
 struct contig_info {
 	__u32 abi_version; /* CONTIG_ABI_VERSION of the module */
@@ -104,8 +109,27 @@ enum contig_op_kind {
  * -EAGAIN: locked).  Needs CONTIG_CAP_SPLIT (else -EOPNOTSUPP stays).
  */
 #define CONTIG_OP_F_SPLIT (1U << 2)
-#define CONTIG_OP_F_ALL \
-	(CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD | CONTIG_OP_F_SPLIT)
+/*
+ * A MOVE whose page at vaddr_a is part of a large folio (THP, mTHP) moves
+ * that folio whole, so that this page lands on frame pfn: the folio's
+ * first page on pfn minus the page's index in it, which must be aligned
+ * to the folio's size, and every frame of that window must be free.  The
+ * folio stays one folio (a THP stays PMD-mapped); outcome gains
+ * CONTIG_OUT_WHOLE.  A page already on pfn is done (0).  Where the window
+ * is not free or not aligned, or the folio cannot be moved whole (partly
+ * mapped, deferred for a split), the op goes on as without the flag
+ * (with CONTIG_OP_F_SPLIT: split, then place).  An EXCHANGE_PFN whose
+ * page and the occupant of frame pfn are pages of one index in two large
+ * folios of one order exchanges the two folios whole, by three migrations
+ * through a spare block of the page allocator's (a 2 MiB copy each):
+ * outcome CONTIG_OUT_A_MOVED | CONTIG_OUT_B_MOVED | CONTIG_OUT_WHOLE; any
+ * other EXCHANGE_PFN goes on as without the flag.  Ignored by EXCHANGE
+ * and without CONTIG_CAP_LARGE_FOLIO.
+ */
+#define CONTIG_OP_F_WHOLE (1U << 3)
+#define CONTIG_OP_F_ALL                                         \
+	(CONTIG_OP_F_MIGRATE | CONTIG_OP_F_PIDFD | CONTIG_OP_F_SPLIT | \
+	 CONTIG_OP_F_WHOLE)
 
 /*
  * One operation.  result is written back by the module:
@@ -152,6 +176,8 @@ struct contig_op {
 #define CONTIG_OUT_SPLIT_A (1U << 2)
 /* ...of the page at (pid_b, vaddr_b) or at frame pfn was split. */
 #define CONTIG_OUT_SPLIT_B (1U << 3)
+/* CONTIG_OP_F_WHOLE: the page's large folio moved whole (no split). */
+#define CONTIG_OUT_WHOLE (1U << 4)
 
 struct contig_batch {
 	__u32 count; /* number of ops, at most CONTIG_MAX_BATCH */

@@ -5,7 +5,9 @@
 #ifndef CONTIG_H
 #define CONTIG_H
 
+#include <linux/migrate.h>
 #include <linux/mm_types.h>
+#include <linux/mmzone.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/types.h>
@@ -55,6 +57,15 @@
 #else
 #define CONTIG_PROMOTE_BUILT 0
 #endif
+/* 6.5: migrate_pages() hands out and takes back folios, was pages. */
+#define CONTIG_MIGRATE_FOLIOS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0))
+/*
+ * 6.8: a large anonymous folio is marked large_rmappable, was a compound
+ * page with the THP destructor.
+ */
+#define CONTIG_LARGE_RMAPPABLE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+/* 6.12: a folio mapped only in part is marked so, and split on migration. */
+#define CONTIG_PARTIALLY_MAPPED (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
 
 struct zone;
 
@@ -113,6 +124,19 @@ struct contig_syms {
 	void (*remove_rmap)(struct page *page, struct vm_area_struct *vma,
 			    bool compound);
 #endif
+	/* contig_large.c: large folios moved whole */
+#if CONTIG_MIGRATE_FOLIOS
+	int (*migrate_pages)(struct list_head *from, new_folio_t get_new,
+			     free_folio_t put_new, unsigned long private,
+			     enum migrate_mode mode, int reason,
+			     unsigned int *ret_succeeded);
+#else
+	int (*migrate_pages)(struct list_head *from, new_page_t get_new,
+			     free_page_t put_new, unsigned long private,
+			     enum migrate_mode mode, int reason,
+			     unsigned int *ret_succeeded);
+#endif
+	void (*prep_compound_page)(struct page *page, unsigned int order);
 };
 
 extern struct contig_syms contig_syms;
@@ -127,6 +151,8 @@ int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 int contig_get_folio_pfn(unsigned long pfn, struct folio **foliop);
 int contig_lookup_folio(struct mm_struct *mm, unsigned long vaddr,
 			struct folio **foliop);
+int contig_lookup_page(struct mm_struct *mm, unsigned long vaddr,
+		       struct page **pagep);
 int contig_lookup_folio_pfn(unsigned long pfn, struct folio **foliop);
 int contig_check_folio(struct folio *folio);
 int contig_check_large_folio(struct folio *folio);
@@ -151,6 +177,15 @@ void contig_swap_state(struct folio *a, struct folio *b);
 
 /* contig_exchange.c */
 int contig_exchange_folios(struct folio *a, struct folio *b);
+bool contig_isolate(struct folio *folio, enum node_stat_item *item);
+void contig_putback(struct folio *folio, enum node_stat_item item);
+
+/* contig_large.c */
+bool contig_large_available(void);
+int contig_move_whole(struct mm_struct *mm, unsigned long vaddr,
+		      unsigned long pfn, u32 *outcome);
+int contig_exchange_whole(struct mm_struct *mm, unsigned long vaddr,
+			  unsigned long pfn, u32 *outcome);
 
 /* contig_claim.c: the frames a MOVE batch claimed up front */
 struct contig_op;
@@ -161,6 +196,7 @@ struct contig_claims {
 
 bool contig_claim_fast_available(void);
 int contig_claim_frame(unsigned long pfn, bool *occupied);
+int contig_claim_free(unsigned long pfn);
 void contig_claim_batch(struct contig_claims *c, unsigned int cmd,
 			const struct contig_op __user *uops, u32 count);
 void contig_claim_batch_end(struct contig_claims *c);

@@ -285,3 +285,23 @@ void contig_claim_batch_end(struct contig_claims *c)
 	c->pfn = NULL;
 	c->nr = 0;
 }
+
+/*
+ * Claim frame pfn only if it is free: one its batch claimed up front, a
+ * free buddy frame, or one on this CPU's free lists (drained).  Never
+ * through alloc_contig_range(): -EBUSY for an occupied frame.  On success
+ * the frame is ours, refcount 1.
+ */
+int contig_claim_free(unsigned long pfn)
+{
+	struct page *page = xa_erase(&contig_claimed, pfn);
+
+	if (page)
+		return 0;
+	if (!contig_take_free(pfn))
+		return 0;
+	if (!contig_claim_fast_available() || !contig_frame_on_pcp(pfn))
+		return -EBUSY;
+	contig_drain_local_pages(pfn);
+	return contig_take_free(pfn);
+}

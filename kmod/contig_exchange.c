@@ -42,7 +42,7 @@ MODULE_PARM_DESC(debug_delay_ms,
  * chain of exchanges, the page that travels along the chain is in this
  * CPU's cache at every step.  Empty it first.
  */
-static bool contig_isolate(struct folio *folio, enum node_stat_item *item)
+bool contig_isolate(struct folio *folio, enum node_stat_item *item)
 {
 	bool isolated;
 
@@ -62,7 +62,7 @@ static bool contig_isolate(struct folio *folio, enum node_stat_item *item)
 }
 
 /* item: what contig_isolate() counted (the flags may have changed since). */
-static void contig_putback(struct folio *folio, enum node_stat_item item)
+void contig_putback(struct folio *folio, enum node_stat_item item)
 {
 	node_stat_mod_folio(folio, item, -folio_nr_pages(folio));
 	folio_add_lru(folio);

@@ -47,6 +47,8 @@ static u64 contig_caps(void)
 		caps |= CONTIG_CAP_SPLIT;
 	if (contig_promote_available())
 		caps |= CONTIG_CAP_PROMOTE;
+	if (contig_large_available())
+		caps |= CONTIG_CAP_LARGE_FOLIO;
 	return caps;
 }
 
@@ -109,7 +111,14 @@ static int contig_do_move(const struct contig_op *op, u32 *outcome)
 	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
-	ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
+	/* A large folio placed whole where it can be (1: not here). */
+	if ((op->flags & CONTIG_OP_F_WHOLE) && op->pfn != CONTIG_PFN_ANY &&
+	    op->pfn <= ULONG_MAX)
+		ret = contig_move_whole(mm, op->vaddr_a, op->pfn, outcome);
+	else
+		ret = 1;
+	if (ret > 0)
+		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
 	mmput(mm);
 	return ret;
 }
@@ -332,6 +341,12 @@ static int contig_do_exchange_pfn(const struct contig_op *op, bool inplace,
 	ret = contig_get_mm(op->pid_a, op->flags, &mm);
 	if (ret)
 		return ret;
+	/* Two large folios of one order trade places whole (1: not here). */
+	if (op->flags & CONTIG_OP_F_WHOLE) {
+		ret = contig_exchange_whole(mm, op->vaddr_a, op->pfn, outcome);
+		if (ret <= 0)
+			goto out_put_mm;
+	}
 	if (!inplace) {
 		/* Evict the occupant, then fill. */
 		ret = contig_move(mm, op->vaddr_a, op->pfn, false, outcome);
@@ -454,9 +469,13 @@ static int contig_do_op(const struct contig_op *op, unsigned int cmd,
 	if (ret == -EOPNOTSUPP && (op->flags & CONTIG_OP_F_SPLIT)) {
 		int err = contig_split_op(op, &split);
 
+		/*
+		 * No split (the folio was split or replaced meanwhile, e.g.
+		 * by khugepaged or a whole move): run again all the same.
+		 */
 		if (err)
 			ret = err;
-		else if (split)
+		else
 			ret = contig_do_op_once(op, inplace, drained, outcome);
 	}
 	/*

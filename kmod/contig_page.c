@@ -93,6 +93,21 @@ int contig_get_folio(struct mm_struct *mm, unsigned long vaddr,
 int contig_lookup_folio(struct mm_struct *mm, unsigned long vaddr,
 			struct folio **foliop)
 {
+	struct page *page;
+	int ret = contig_lookup_page(mm, vaddr, &page);
+
+	if (!ret)
+		*foliop = page_folio(page);
+	return ret;
+}
+
+/*
+ * The page mapped at vaddr in mm, with a reference on its folio, without
+ * faulting anything in: 0 or a per-op error.
+ */
+int contig_lookup_page(struct mm_struct *mm, unsigned long vaddr,
+		       struct page **pagep)
+{
 	struct vm_area_struct *vma;
 	struct page *page;
 	long got;
@@ -126,7 +141,7 @@ int contig_lookup_folio(struct mm_struct *mm, unsigned long vaddr,
 		put_page(page);
 		return -EFAULT;
 	}
-	*foliop = page_folio(page);
+	*pagep = page;
 	return 0;
 
 out_unlock:

@@ -130,6 +130,11 @@ void contig_syms_resolve(void)
 	contig_syms.remove_rmap = contig_resolve(lookup, "page_remove_rmap");
 #endif
 #endif
+#ifdef CONFIG_MIGRATION
+	contig_syms.migrate_pages = contig_resolve(lookup, "migrate_pages");
+#endif
+	contig_syms.prep_compound_page =
+		contig_resolve(lookup, "prep_compound_page");
 #ifdef CONFIG_SECURITY
 	contig_syms.security_task_movememory =
 		contig_resolve(lookup, "security_task_movememory");

@@ -53,6 +53,7 @@ struct backend_op {
 	uint64_t vaddr; /* page (MOVE, EXCHANGE) or 2 MiB block (COLLAPSE) */
 	uint64_t pfn; /* MOVE, EXCHANGE: the target frame */
 	uint32_t splits; /* out: large folios split for the op (kmod) */
+	uint32_t whole; /* out: 1 if a large folio moved whole (kmod) */
 };
 
 struct backend_info {

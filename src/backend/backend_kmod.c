@@ -110,6 +110,7 @@ int kmod_ops_results(struct backend_op *ops, const struct contig_op *k,
 
 		ops[i].splits = !!(out & CONTIG_OUT_SPLIT_A) +
 				!!(out & CONTIG_OUT_SPLIT_B);
+		ops[i].whole = !!(out & CONTIG_OUT_WHOLE);
 		ops[i].result = i < b->done ? k[i].result : -EAGAIN;
 		if (ops[i].result == -ESRCH)
 			return -ESRCH;
@@ -161,6 +162,9 @@ static int kmod_apply(struct backend *b, pid_t pid, struct backend_op *ops,
 	/* a large folio in the way is split (contig(4)) */
 	if (bk->info.caps & CONTIG_CAP_SPLIT)
 		who.flags |= CONTIG_OP_F_SPLIT;
+	/* ...unless it can move whole into a free aligned window */
+	if (bk->info.caps & CONTIG_CAP_LARGE_FOLIO)
+		who.flags |= CONTIG_OP_F_WHOLE;
 	/* Promotions are few (one per 2 MiB): always by ioctl. */
 	if (kmod_uring_usable(bk) && ops[0].kind != BACKEND_OP_PROMOTE) {
 		err = kmod_uring_apply(bk->ur, pid, &who, ops, nr,

@@ -40,6 +40,8 @@ struct run {
 	uint64_t *tmp;
 	uint64_t *touched; /* a batch's page indices, sorted (batch entries) */
 	int pfn_fresh; /* pfn[] read whole since the last op */
+	int have_offset; /* an earlier plan of the pass chose offset */
+	int64_t offset;
 };
 
 static double elapsed(const struct timespec *t0)
@@ -135,6 +137,8 @@ static void tally(struct run *rn, const struct backend_op *op,
 	/* a split is done even when the op then failed */
 	if (rn->st)
 		rn->st->folios_split += op->splits;
+	if (rn->st)
+		rn->st->folios_whole += op->whole;
 	if (op->result) {
 		if (retryable(op->result) && round < rn->p->max_retries)
 			again[(*nr_again)++] = *op;
@@ -417,6 +421,33 @@ static int majority_zone(const struct frame_map *fm, const uint64_t *pfn,
 	return best;
 }
 
+/*
+ * A later plan of the pass keeps the window of the first while it is
+ * still feasible: what moved meanwhile (khugepaged collapsing a block
+ * into a new huge page elsewhere, the kernel migrating a page) is put
+ * back into it, instead of every page following a new anchor chosen for
+ * the moved pages.  -ENOSPC when there is no earlier window or it is not
+ * feasible any more.
+ */
+static int sticky_anchor(const struct run *rn, const struct frame_map *fm,
+			 const struct range_tree *rt,
+			 const struct vma_pages *v, struct anchor *a)
+{
+	uint64_t i;
+
+	if (!rn->have_offset)
+		return -ENOSPC;
+	for (i = 0; i < v->nr && v->pfn[i] == CONTIG_PFN_NONE; i++)
+		;
+	if (i == v->nr || (int64_t)(v->start_vpn + i) + rn->offset < 0)
+		return -ENOSPC;
+	if (anchor_evaluate(fm, rt, v,
+			    (uint64_t)((int64_t)(v->start_vpn + i) + rn->offset),
+			    a))
+		return -ENOSPC;
+	return a->method == ANCHOR_NONE ? -ENOSPC : 0;
+}
+
 static int pass_plan(struct run *rn)
 {
 	struct vma_pages v = { rn->start_vpn, rn->nr, rn->pfn };
@@ -443,9 +474,13 @@ static int pass_plan(struct run *rn)
 	ap.cost = rn->p->cost;
 	if (ap.zone < 0 && fm->nr_zones)
 		ap.zone = majority_zone(fm, rn->pfn, rn->nr);
-	err = anchor_select(fm, rt, &v, &ap, &a);
+	err = sticky_anchor(rn, fm, rt, &v, &a);
+	if (err)
+		err = anchor_select(fm, rt, &v, &ap, &a);
 	if (err)
 		goto out;
+	rn->have_offset = 1;
+	rn->offset = a.offset;
 	claim_window(rn, &a);
 	if (a.method == ANCHOR_NONE || a.method == ANCHOR_IN_PLACE)
 		goto out;

@@ -165,6 +165,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 	dst->promotions += src->promotions;
 	for (i = 0; i < STATS_PROMOTE_COUNT; i++)
 		dst->promotion_failures[i] += src->promotion_failures[i];
+	dst->folios_whole += src->folios_whole;
 	dst->pages_verified += src->pages_verified;
 	dst->bytes_contiguous += src->bytes_contiguous;
 	dst->retries += src->retries;
@@ -292,6 +293,9 @@ int stats_format(const struct stats *s, FILE *f)
 			"contigd_promotion_failures_total{reason=\"%s\"} %" PRIu64
 			"\n",
 			promote_names[i], s->promotion_failures[i]);
+	counter(f, "folios_moved_whole_total",
+		"Large folios (THPs, mTHPs) moved whole into a free aligned window.",
+		s->folios_whole);
 	counter(f, "pages_verified_total",
 		"Pages seen in their target place by re-reading pagemap.",
 		s->pages_verified);

@@ -104,6 +104,7 @@ struct stats {
 	uint64_t folios_split; /* large folios split to place a page */
 	uint64_t promotions; /* 2 MiB blocks promoted to huge pages in place */
 	uint64_t promotion_failures[STATS_PROMOTE_COUNT];
+	uint64_t folios_whole; /* large folios moved whole (not split) */
 	uint64_t pages_verified; /* pages seen at their target after a batch */
 	uint64_t bytes_contiguous; /* bytes newly in contiguous place */
 	uint64_t ops_failed[STATS_REASON_COUNT];

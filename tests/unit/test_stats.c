@@ -90,6 +90,9 @@ static const char expected[] =
 	"contigd_promotion_failures_total{reason=\"thp_disabled\"} 0\n"
 	"contigd_promotion_failures_total{reason=\"busy\"} 0\n"
 	"contigd_promotion_failures_total{reason=\"other\"} 0\n"
+	"# HELP contigd_folios_moved_whole_total Large folios (THPs, mTHPs) moved whole into a free aligned window.\n"
+	"# TYPE contigd_folios_moved_whole_total counter\n"
+	"contigd_folios_moved_whole_total 7\n"
 	"# HELP contigd_pages_verified_total Pages seen in their target place by re-reading pagemap.\n"
 	"# TYPE contigd_pages_verified_total counter\n"
 	"contigd_pages_verified_total 15872\n"
@@ -165,6 +168,7 @@ static void known_state(struct stats *s)
 	s->pages_exchanged = 4;
 	s->blocks_collapsed = 31;
 	s->folios_split = 5;
+	s->folios_whole = 7;
 	s->pages_verified = 15872;
 	s->bytes_contiguous = 65011712;
 	s->ops_failed[STATS_REASON_BUSY] = 1;
@@ -253,6 +257,7 @@ START_TEST(test_stats_add)
 	ck_assert_uint_eq(a.pages_exchanged, 8);
 	ck_assert_uint_eq(a.blocks_collapsed, 62);
 	ck_assert_uint_eq(a.folios_split, 10);
+	ck_assert_uint_eq(a.folios_whole, 14);
 	ck_assert_uint_eq(a.pages_verified, 2 * 15872);
 	ck_assert_uint_eq(a.bytes_contiguous, 2 * 65011712ull);
 	ck_assert_uint_eq(a.ops_failed[STATS_REASON_REFUSED], 8);
