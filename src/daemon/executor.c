@@ -8,41 +8,11 @@
 #include <time.h>
 
 #include "exec_cost.h"
+#include "exec_run.h"
 #include "executor.h"
 #include "planner.h"
 #include "promote.h"
 #include "range_tree.h"
-
-#define PAGE_BYTES (UINT64_C(1) << CONTIG_PAGE_SHIFT)
-#define BLOCK_PAGES ((uint64_t)CONTIG_PAGES_2M)
-
-struct run;
-
-/* After a batch: re-read the frames, count what really changed. */
-typedef int (*verify_fn)(struct run *rn, const struct backend_op *ops,
-			 size_t nr);
-
-struct run {
-	struct backend *b;
-	pid_t pid;
-	const struct exec_params *p;
-	struct stats *st;
-	struct exec_result *r;
-	size_t batch;
-	uint64_t pages_per_op;
-	uint64_t pages_issued;
-	struct timespec t0;
-	verify_fn verify;
-	/* the range and its frames as last read */
-	uint64_t start_vpn;
-	uint64_t nr;
-	uint64_t *pfn;
-	uint64_t *tmp;
-	uint64_t *touched; /* a batch's page indices, sorted (batch entries) */
-	int pfn_fresh; /* pfn[] read whole since the last op */
-	int have_offset; /* an earlier plan of the pass chose offset */
-	int64_t offset;
-};
 
 static double elapsed(const struct timespec *t0)
 {
@@ -110,7 +80,7 @@ static int retryable(int err)
 	return err == -EBUSY || err == -EAGAIN;
 }
 
-static void give_up(struct run *rn, enum stats_reason why)
+void give_up(struct run *rn, enum stats_reason why)
 {
 	rn->r->failed++;
 	rn->r->failed_by[why]++;
@@ -135,10 +105,10 @@ static void tally(struct run *rn, const struct backend_op *op,
 		  size_t *nr_again)
 {
 	/* a split is done even when the op then failed */
-	if (rn->st)
+	if (rn->st) {
 		rn->st->folios_split += op->splits;
-	if (rn->st)
 		rn->st->folios_whole += op->whole;
+	}
 	if (op->result) {
 		if (retryable(op->result) && round < rn->p->max_retries)
 			again[(*nr_again)++] = *op;
@@ -159,7 +129,7 @@ static void tally(struct run *rn, const struct backend_op *op,
  * Run ops through the backend in batches; retryable failures go round
  * again after a backoff, up to max_retries rounds.
  */
-static int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
+int run_ops(struct run *rn, struct backend_op *ops, size_t nr)
 {
 	struct backend_op *again = NULL;
 	uint64_t backoff = rn->p->backoff_ns;
@@ -283,105 +253,6 @@ static int verify_plan(struct run *rn, const struct backend_op *ops, size_t nr)
 		rn->st->bytes_contiguous += gained * PAGE_BYTES;
 	}
 	return 0;
-}
-
-/*
- * A block is eligible when it lies wholly in the range and holds at least
- * one present page: collapsing an empty block would only add memory.
- */
-static int block_present(const uint64_t *pfn)
-{
-	uint64_t i;
-
-	for (i = 0; i < BLOCK_PAGES; i++)
-		if (pfn[i] != CONTIG_PFN_NONE)
-			return 1;
-	return 0;
-}
-
-/* Collapse path: blocks now aligned, and ops done that did not show. */
-static int verify_collapse(struct run *rn, const struct backend_op *ops,
-			   size_t nr)
-{
-	size_t k;
-
-	for (k = 0; k < nr; k++) {
-		uint64_t at =
-			(ops[k].vaddr >> CONTIG_PAGE_SHIFT) - rn->start_vpn;
-		uint64_t i, changed = 0;
-		int err;
-
-		if (ops[k].result)
-			continue;
-		err = backend_read_pfns(rn->b, rn->pid, rn->start_vpn + at,
-					BLOCK_PAGES, rn->tmp + at);
-		if (err)
-			return err;
-		if (!promote_block_aligned(rn->tmp + at)) {
-			/* reported done, not what pagemap shows */
-			rn->r->done--;
-			give_up(rn, STATS_REASON_UNVERIFIED);
-			continue;
-		}
-		for (i = at; i < at + BLOCK_PAGES; i++) {
-			changed += rn->tmp[i] != rn->pfn[i];
-			rn->pfn[i] = rn->tmp[i];
-		}
-		rn->r->pages_verified += changed;
-		if (rn->st) {
-			rn->st->blocks_collapsed++;
-			rn->st->pages_verified += changed;
-			rn->st->bytes_contiguous += BLOCK_PAGES * PAGE_BYTES;
-		}
-	}
-	return 0;
-}
-
-static int pass_collapse(struct run *rn)
-{
-	uint64_t first =
-		(rn->start_vpn + BLOCK_PAGES - 1) / BLOCK_PAGES * BLOCK_PAGES;
-	uint64_t end = rn->start_vpn + rn->nr, vpn, nr_ops = 0;
-	struct backend_op *ops;
-	int err;
-
-	ops = calloc(rn->nr / BLOCK_PAGES + 1, sizeof(*ops));
-	if (!ops)
-		return -ENOMEM;
-	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
-		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
-
-		if (!block_present(pfn))
-			continue;
-		rn->r->eligible_blocks++;
-		if (promote_block_aligned(pfn))
-			continue;
-		ops[nr_ops].kind = BACKEND_OP_COLLAPSE;
-		ops[nr_ops].vaddr = vpn << CONTIG_PAGE_SHIFT;
-		nr_ops++;
-	}
-	rn->r->ops = nr_ops;
-	rn->pages_per_op = BLOCK_PAGES;
-	rn->verify = verify_collapse;
-	err = run_ops(rn, ops, nr_ops);
-	free(ops);
-	return err;
-}
-
-/* Collapse target: every block with present pages aligned (fresh read). */
-static int collapse_reached(const struct run *rn)
-{
-	uint64_t first =
-		(rn->start_vpn + BLOCK_PAGES - 1) / BLOCK_PAGES * BLOCK_PAGES;
-	uint64_t end = rn->start_vpn + rn->nr, vpn;
-
-	for (vpn = first; vpn + BLOCK_PAGES <= end; vpn += BLOCK_PAGES) {
-		const uint64_t *pfn = rn->pfn + (vpn - rn->start_vpn);
-
-		if (block_present(pfn) && !promote_block_aligned(pfn))
-			return 0;
-	}
-	return 1;
 }
 
 /*
@@ -598,7 +469,7 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	if (info.caps & BACKEND_CAP_PLACE)
 		err = place_range(&rn);
 	else if (info.caps & BACKEND_CAP_COLLAPSE_2M)
-		err = pass_collapse(&rn);
+		err = exec_pass_collapse(&rn);
 	else
 		err = -EOPNOTSUPP;
 	if (err)
@@ -615,7 +486,7 @@ int exec_pass(struct backend *b, pid_t pid, uint64_t start, uint64_t end,
 	if (info.caps & BACKEND_CAP_PLACE)
 		r->reached = r->after.runs <= 1;
 	else
-		r->reached = collapse_reached(&rn);
+		r->reached = exec_collapse_reached(&rn);
 	/* Blocks now on aligned frames become huge pages, no copy. */
 	if (info.caps & BACKEND_CAP_PROMOTE_2M) {
 		struct promote_result pr;
