@@ -201,6 +201,19 @@ void contig_claim_batch(struct contig_claims *c, unsigned int cmd,
 			const struct contig_op __user *uops, u32 count);
 void contig_claim_batch_end(struct contig_claims *c);
 
+/* contig_stats.c: counters shown in debugfs contig/claim */
+enum contig_stat_item {
+	CONTIG_STAT_TAKEN, /* frames taken off the free lists */
+	CONTIG_STAT_RANGE, /* alloc_contig_range() calls */
+	CONTIG_STAT_DRAIN_ALL, /* drain_all_pages() calls */
+	CONTIG_STAT_LRU_DRAIN_ALL, /* lru_add_drain_all() calls */
+	CONTIG_STAT_NR
+};
+
+void contig_stat_inc(enum contig_stat_item item);
+void contig_stats_init(void);
+void contig_stats_exit(void);
+
 /* contig_move.c */
 int contig_move(struct mm_struct *mm, unsigned long vaddr, u64 pfn,
 		bool home, u32 *outcome);

@@ -85,6 +85,7 @@ static int contig_take_free(unsigned long pfn)
 		return -EBUSY;
 	if (!contig_syms.take_page_off_buddy(page))
 		return -EBUSY;
+	contig_stat_inc(CONTIG_STAT_TAKEN);
 	/*
 	 * Without alloc_hooks() the page carries no allocation tag (memory
 	 * allocation profiling, off in Debian's kernels).
@@ -150,9 +151,12 @@ static int contig_claim_isolated(unsigned long pfn)
 			if (!contig_syms.lru_add_drain_all)
 				break;
 			contig_syms.lru_add_drain_all();
+			contig_stat_inc(CONTIG_STAT_LRU_DRAIN_ALL);
 		}
 		mutex_lock(&contig_claim_lock);
 		mt = contig_block_type(pfn);
+		if (mt >= 0)
+			contig_stat_inc(CONTIG_STAT_RANGE);
 		ret = mt < 0 ? mt :
 			       alloc_contig_range(pfn, pfn + 1, mt,
 						  GFP_KERNEL | __GFP_NOWARN);
@@ -263,6 +267,7 @@ void contig_claim_batch(struct contig_claims *c, unsigned int cmd,
 	if (!pending || !contig_syms.drain_all_pages)
 		return;
 	contig_syms.drain_all_pages(NULL);
+	contig_stat_inc(CONTIG_STAT_DRAIN_ALL);
 	for (i = count - pending; i < count; i++) {
 		pfn = c->pfn[i];
 		if (!contig_take_free(pfn) && contig_claim_keep(c, pfn))

@@ -72,8 +72,10 @@ static int contig_split_folio(struct folio *folio)
 			return ret;
 		drained = true;
 		contig_drain_local_lru();
-		if (contig_syms.lru_add_drain_all)
+		if (contig_syms.lru_add_drain_all) {
 			contig_syms.lru_add_drain_all();
+			contig_stat_inc(CONTIG_STAT_LRU_DRAIN_ALL);
+		}
 	}
 }
 

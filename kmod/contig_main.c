@@ -148,6 +148,7 @@ static bool contig_drain_once(int ret, bool *drained)
 	if (*drained || !contig_syms.lru_add_drain_all)
 		return false;
 	contig_syms.lru_add_drain_all();
+	contig_stat_inc(CONTIG_STAT_LRU_DRAIN_ALL);
 	*drained = true;
 	return true;
 }
@@ -590,6 +591,7 @@ static int __init contig_init(void)
 	ret = misc_register(&contig_dev);
 	if (ret)
 		return ret;
+	contig_stats_init();
 	pr_info("abi %d, caps 0x%llx (exchange in place: %s)\n",
 		CONTIG_ABI_VERSION, contig_caps(),
 		contig_inplace_available() ? "yes" : "no, migration only");
@@ -599,6 +601,7 @@ static int __init contig_init(void)
 static void __exit contig_exit(void)
 {
 	misc_deregister(&contig_dev);
+	contig_stats_exit();
 }
 
 module_init(contig_init);

@@ -402,6 +402,21 @@ static bool run_piece(struct worker *w, struct job_ctx *c,
 		log_debug("pid %d: 0x%" PRIx64 "-0x%" PRIx64 " vanished",
 			  (int)j->pid, pc->start, pc->end);
 		return true;
+	case -ENOSPC:
+		/*
+		 * No window: every stretch of free or movable frames of the
+		 * zone is shorter than the piece (pages that cannot move, the
+		 * kernel's own, are scattered through it).  Nothing was done;
+		 * a later pass may find room.
+		 */
+		log_info("pid %d: 0x%" PRIx64 "-0x%" PRIx64
+			 ": no window of free or movable frames that long",
+			 (int)j->pid, pc->start, pc->end);
+		set_error(res, ENOSPC,
+			  "no window for 0x%" PRIx64 "-0x%" PRIx64
+			  ": no stretch of free or movable frames that long",
+			  pc->start, pc->end);
+		return true;
 	case -ESRCH:
 		set_error(res, ESRCH, "pid %d exited", (int)j->pid);
 		return false;

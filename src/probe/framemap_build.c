@@ -209,6 +209,14 @@ enum frame_state frame_state_of(uint64_t f, uint64_t mapcount)
 		KPF_BIT(KPF_COMPOUND_HEAD) | KPF_BIT(KPF_COMPOUND_TAIL);
 	const uint64_t tail = KPF_BIT(KPF_COMPOUND_TAIL) | KPF_BIT(KPF_THP);
 
+	/*
+	 * 6.12's kpageflags sets KPF_KSM on every anonymous page (it tests
+	 * mapping & PAGE_MAPPING_KSM, true of any anon mapping).  A KSM page
+	 * is never exclusive to one mapping: the bit means nothing on a page
+	 * that is.
+	 */
+	if (f & KPF_BIT(KPF_ANON_EXCLUSIVE))
+		f &= ~KPF_BIT(KPF_KSM);
 	if (f & KPF_BIT(KPF_NOPAGE))
 		return FRAME_HOLE;
 	if (f & KPF_BIT(KPF_BUDDY))

@@ -19,6 +19,11 @@
 #ifndef KPF_MLOCKED
 #define KPF_MLOCKED 33
 #endif
+/*
+ * PG_anon_exclusive on an anonymous page: 6.1 reports it as
+ * KPF_MAPPEDTODISK, 6.12 as KPF_OWNER_2, both bit 34.
+ */
+#define KPF_ANON_EXCLUSIVE 34
 
 #define KPF_BIT(n) (UINT64_C(1) << (n))
 

@@ -138,6 +138,19 @@ static const struct state_case state_cases[] = {
 	{ F(ANON) | F(LRU) | F(UNEVICTABLE), 1, FRAME_UNMOVABLE },
 	{ F(ANON) | F(LRU) | KPF_BIT(KPF_MLOCKED), 1, FRAME_UNMOVABLE },
 	{ F(ANON) | F(LRU) | F(KSM), 3, FRAME_UNMOVABLE },
+	/*
+	 * 6.12 sets KPF_KSM on every anonymous page; one that is exclusive
+	 * to its mapping (PG_anon_exclusive, KPF_OWNER_2) is no KSM page.
+	 * As 6.12.117 reports a faulted page, and one shared after a fork.
+	 */
+	{ F(ANON) | F(LRU) | F(MMAP) | F(UPTODATE) | F(SWAPBACKED) | F(KSM) |
+		  KPF_BIT(KPF_ANON_EXCLUSIVE),
+	  1, FRAME_MOVABLE },
+	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP) | F(KSM) |
+		  KPF_BIT(KPF_ANON_EXCLUSIVE),
+	  1, FRAME_MOVABLE },
+	{ F(ANON) | F(LRU) | F(MMAP) | F(SWAPBACKED) | F(KSM), 2,
+	  FRAME_UNMOVABLE },
 	/* a THP's head and tail (6.1: no LRU bit on tails) */
 	{ F(ANON) | F(LRU) | F(COMPOUND_HEAD) | F(THP), 1, FRAME_MOVABLE },
 	{ F(ANON) | F(COMPOUND_TAIL) | F(THP), 1, FRAME_MOVABLE },

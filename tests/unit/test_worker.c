@@ -455,6 +455,38 @@ START_TEST(test_worker_no_such_process)
 END_TEST
 
 /*
+ * No window anywhere: an unmovable frame every 200 frames leaves no
+ * stretch of free or movable frames as long as a VMA.  The job says so
+ * (ENOSPC, "no window"), not that the pass broke (EIO), and changes
+ * nothing.
+ */
+START_TEST(test_worker_no_window)
+{
+	const struct vma_pages *v;
+	uint64_t *before, pfn;
+	struct fixture f;
+	struct job *j;
+
+	setup(&f, 9);
+	for (pfn = 0; pfn < NR_FRAMES; pfn += 200)
+		sim_set_state(&f.s, pfn, FRAME_UNMOVABLE);
+	v = sim_vma_pages(&f.s, f.id[1]);
+	before = malloc(v->nr * sizeof(*before));
+	ck_assert_ptr_nonnull(before);
+	memcpy(before, v->pfn, v->nr * sizeof(*before));
+	j = run_job(&f, 1);
+	ck_assert_int_eq(j->res.error, ENOSPC);
+	ck_assert_ptr_nonnull(strstr(j->res.message, "no window"));
+	v = sim_vma_pages(&f.s, f.id[1]);
+	ck_assert_int_eq(memcmp(before, v->pfn, v->nr * sizeof(*before)), 0);
+	ck_assert_uint_eq(rt_count(f.w.claims), 0);
+	queue_job_free(j);
+	free(before);
+	teardown(&f);
+}
+END_TEST
+
+/*
  * A page busy through all retries of the first pass: the piece gets a
  * second pass, which finds it free and reaches the target; one that
  * stays busy ends the job after three passes, not reached.
@@ -609,6 +641,7 @@ Suite *test_worker_suite(void)
 	tcase_add_loop_test(tc, test_worker_claims, 0, 3);
 	tcase_add_loop_test(tc, test_worker_vanish_mid_plan, 0, 6);
 	tcase_add_test(tc, test_worker_no_such_process);
+	tcase_add_test(tc, test_worker_no_window);
 	tcase_add_test(tc, test_worker_binds_backend);
 	tcase_add_test(tc, test_worker_binds_pidfd);
 	tcase_add_loop_test(tc, test_worker_busy_repass, 0, 2);

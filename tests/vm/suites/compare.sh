@@ -39,6 +39,7 @@
 set -eu
 . /suite-lib/contigd.sh
 . /suite-lib/json.sh
+. /suite-lib/filler.sh
 
 strategy=${1:-}
 mib=${2:-64}
@@ -65,19 +66,9 @@ command -v contig_workload_static >/dev/null || fail "no contig_workload_static 
 # full: a filler of all but 512 MiB of MemFree (contig_scatter faults the
 # MiB it is given and half the pages of a second mapping that size).
 if [ "$scenario" = full ]; then
-	free_mib=$(awk '/^MemFree:/ { print int($2 / 1024) }' /proc/meminfo)
-	fill=$(((free_mib - 512) * 2 / 3))
-	[ "$fill" -gt 0 ] || fail "only $free_mib MiB free"
-	contig_scatter "$fill" >/tmp/filler.out &
-	fpid=$!
-	i=0
-	until grep -q '^region ' /tmp/filler.out; do
-		i=$((i + 1))
-		[ "$i" -lt 3000 ] || fail "the filler did not start in 300 s"
-		kill -0 "$fpid" 2>/dev/null || fail "the filler exited"
-		sleep 0.1
-	done
-	echo "compare: filler holds about $((fill * 3 / 2)) MiB; $(grep MemFree /proc/meminfo)"
+	filler_start 512
+	fpid=$filler_pid
+	echo "compare: filler holds about $filler_mib MiB; $(grep MemFree /proc/meminfo)"
 fi
 
 dpid=

@@ -23,23 +23,33 @@
 # log must stay free of BUG/WARNING/Oops (tests/vm/run checks). The
 # chaos splits the VMAs being worked on, so contiguity is not asked for.
 # Prints "CONTIG-JSON: {...}" with the totals.
+# Each round prints MemFree; a hint that fails (exit 3: ENOSPC when no
+# stretch of free or movable frames is as long as the buffer, which churn
+# brings about on the debug kernel) shows contigd's last failures.
 # Usage: stress.sh [MIN_EXCHANGES] [MiB of the main workload] [MiB of the
-#        chaos workload]   (default 100000 256 64; the debug kernel, several
-#        times slower, runs 2000 64 32)
+#        chaos workload] [ROUNDS] [LEAVE_MiB]   (default 100000 256 64 24,
+#        no filler; the debug kernel, several times slower, runs
+#        2000 64 32 3 320: a filler (contig_scatter, checked at the end)
+#        holds all free memory but 320 MiB, so that windows hold other
+#        processes' pages and contigd exchanges from the first round)
 set -eu
+. /suite-lib/filler.sh
 
 min=${1:-100000}
 mib=${2:-256}
 chaos_mib=${3:-64}
 # Rounds bring 7 000 to 13 000 exchanges each (8 to 14 rounds seen for
-# 100 000); the cap only ends a run that has stopped exchanging.
-max_rounds=24
+# 100 000); the cap (ROUNDS) only ends a run that has stopped exchanging.
+max_rounds=${4:-24}
+# With LEAVE_MiB, a filler holds all free memory but that much.
+leave=${5:-0}
 rd=/tmp/contigd
 fifo=/tmp/chaos.fifo
-cpid=
+cpid= fpid=
 fail() {
 	echo "stress: FAIL: $*"
 	if [ -n "$cpid" ]; then kill -KILL "$cpid" 2>/dev/null || true; fi
+	if [ -n "$fpid" ]; then kill -KILL "$fpid" 2>/dev/null || true; fi
 	[ -f /tmp/chaos.out ] && tail -n 5 /tmp/chaos.out | sed 's/^/stress: chaos: /'
 	[ -f /tmp/contigd.log ] && grep -v libbpf /tmp/contigd.log | tail -n 30 | sed 's/^/stress: contigd: /'
 	exit 1
@@ -54,6 +64,10 @@ await() { # file word pid
 		kill -0 "$3" 2>/dev/null || fail "pid $3 exited before '$2'"
 		sleep 0.1
 	done
+}
+# Free memory now.
+memory() { # label
+	echo "stress: $1: $(grep -e MemFree -e MemAvailable /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
 }
 # Check a workload's JSON line and add up its chaos.
 tally() { # name json exit-status
@@ -80,6 +94,13 @@ until [ -S "$rd/contigd.sock" ]; do
 	sleep 0.1
 done
 
+# The filler (lib/filler.sh) checks its pages when it ends.
+if [ "$leave" -gt 0 ]; then
+	filler_start "$leave"
+	fpid=$filler_pid
+	memory "filler of $filler_mib MiB"
+fi
+
 t0=$(date +%s)
 runs=0 exchanged=0 errors=0 forks=0 remaps=0 mprotects=0
 while [ "$exchanged" -lt "$min" ]; do
@@ -100,6 +121,11 @@ while [ "$exchanged" -lt "$min" ]; do
 	out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=600000 \
 		contig_workload_static --mib "$mib" --writers 1 --json) || rc=$?
 	tally "round $runs: main" "$out" "$rc"
+	memory "round $runs"
+	if [ "$rc" = 3 ]; then
+		grep -e 'pass over' -e 'failed' /tmp/contigd.log | tail -n 5 |
+			sed 's/^/stress: contigd: /'
+	fi
 
 	echo >&3
 	exec 3>&-
@@ -110,8 +136,16 @@ while [ "$exchanged" -lt "$min" ]; do
 
 	status=$(contigctl_static --runtime-dir "$rd" status --json) || fail "status"
 	exchanged=$(num pages_exchanged "$status")
-	echo "stress: round $runs: $exchanged pages exchanged so far"
+	echo "stress: round $runs: $exchanged pages exchanged so far ($(num claims "$status") windows claimed)"
 done
+if [ -n "$fpid" ]; then
+	kill -TERM "$fpid"
+	rc=0
+	wait "$fpid" || rc=$?
+	fpid=
+	grep '^verify' /tmp/filler.out | tail -n 1 | sed 's/^/stress: filler: /'
+	[ "$rc" = 0 ] || fail "the filler found pages changed (exit $rc)"
+fi
 kill -0 "$dpid" 2>/dev/null || fail "contigd died"
 kill -TERM "$dpid"
 wait "$dpid" || fail "contigd exited with status $?"
