@@ -7,7 +7,9 @@ import json
 import sys
 
 STRATEGIES = ["baseline", "collapse", "rfc", "contigd"]
-SCENARIOS = ["fresh", "full"]
+SCENARIOS = ["fresh", "full", "thp"]
+START = {"fresh": "fresh start", "full": "full start",
+         "thp": "THP=always start"}
 COLORS = {"baseline": "#999999", "collapse": "#e69f00", "rfc": "#56b4e9",
           "contigd": "#009e73"}
 
@@ -51,20 +53,29 @@ def table(runs, micro):
     out = []
     for k, sc, mib, rows in groups(runs):
         rows.sort(key=lambda r: STRATEGIES.index(r["strategy"]))
-        out.append(f"kernel {k}, {sc} start, {mib} MiB buffer "
+        out.append(f"kernel {k}, {START[sc]}, {mib} MiB buffer "
                    f"({rows[0]['after']['pages']} pages)")
         out.append("")
+        huge = any((r.get("thp") or {}).get("anon_huge_kib_after") is not None
+                   for r in rows)
         out.append("    strategy  runs_99      largest run  aligned_2m"
-                   "  pages moved  wall s  ops/misplaced  errors")
+                   "  pages moved  wall s  ops/misplaced  errors"
+                   + ("  PMD-mapped before -> after" if huge else ""))
         for r in rows:
             b, a = r["before"], r["after"]
             err = r["integrity_errors"]
             note = f" (hint: {r['hint_error']})" if r["hint_error"] else ""
+            t = r.get("thp") or {}
+            pmd = ""
+            if huge and "anon_huge_kib_after" in t:
+                kib = mib * 1024
+                pmd = (f"  {100 * t['anon_huge_kib_before'] / kib:>5.1f} % ->"
+                       f" {100 * t['anon_huge_kib_after'] / kib:5.1f} %")
             out.append(
                 f"    {r['strategy']:<9} {b['runs_99']:>5} -> {a['runs_99']:<5}"
                 f" {a['largest_run_pct']:>6.1f} %     {a['aligned_2m']:>4}"
                 f"        {r['pages_moved']:>7}  {r['wall_s']:>6.2f}"
-                f"  {r['ops_per_misplaced']:>13.3f}  {err}{note}")
+                f"  {r['ops_per_misplaced']:>13.3f}  {err:>6}{pmd}{note}")
         out.append("")
     out += targets(runs, micro)
     out += profiles(runs)
@@ -100,7 +111,7 @@ def targets(runs, micro):
         c = by.get("contigd")
         if not c or not c["misplaced_min"]:
             continue
-        line = f"kernel {k}, {sc} start, {mib} MiB: contigd {c['wall_s']:.2f} s"
+        line = f"kernel {k}, {START[sc]}, {mib} MiB: contigd {c['wall_s']:.2f} s"
         if "collapse" in by and by["collapse"]["wall_s"]:
             col = by["collapse"]["wall_s"]
             line += f" ({c['wall_s'] / col:.2f}x collapse's {col:.2f} s)"
@@ -130,7 +141,7 @@ def profiles(runs):
                 continue
             rest = p["pass_s"] - p["plan_s"] - p["apply_s"] - p["verify_s"]
             out.append(
-                f"profile {k}, {sc} start, {mib} MiB, {r['strategy']}: pass "
+                f"profile {k}, {START[sc]}, {mib} MiB, {r['strategy']}: pass "
                 f"{p['pass_s']:.2f} s = plan {p['plan_s']:.2f} + module "
                 f"{p['apply_s']:.2f} + verify {p['verify_s']:.2f} + reads "
                 f"{max(rest, 0):.2f}; op times weighed: move "
@@ -169,7 +180,7 @@ def chart(runs, path):
                             ys.append(max(get(r), 0.001 if not log else 1))
                 ax.bar(xs, ys, width, label=st, color=COLORS[st])
             ax.set_xticks(range(len(SCENARIOS)))
-            ax.set_xticklabels([s + " start" for s in SCENARIOS])
+            ax.set_xticklabels([START[s] for s in SCENARIOS])
             ax.set_title(f"{k}: {title}", fontsize=10)
             if log:
                 ax.set_yscale("log")

@@ -9,10 +9,14 @@
 #             RFC's rule, windows first fit from the start of the zone
 #   contigd   contigd (kmod backend) as shipped
 # The daemon strategies are asked with contig_advise(CONTIG_NOW).
-# Two starting points: fresh (a freshly booted guest, most memory free)
-# and full (before the workload, contig_scatter holds all but about
-# 512 MiB of the free memory, faulted in random order: few free frames and
-# no free 2 MiB block; its pages are checked at the end too).
+# Three starting points: fresh (a freshly booted guest, most memory free),
+# full (before the workload, contig_scatter holds all but about 512 MiB of
+# the free memory, faulted in random order: few free frames and no free
+# 2 MiB block; its pages are checked at the end too) and thp (Debian's
+# default THP=always: every other 2 MiB block of the buffer a THP, the
+# rest base pages faulted interleaved with the partner, as the thp suite
+# makes it; the line adds the workload's "thp" object with AnonHugePages
+# of the buffer before and after).
 # Prints one line for the host:
 #   CONTIG-JSON: {"kernel","strategy","scenario","mib","before":{...},"after":{...},
 #     "misplaced_min","pages_changed","pages_moved","page_ops",
@@ -31,7 +35,7 @@
 # physical run would have to move (from the frames before).
 # Fails only on integrity errors or a missing figure: how well a strategy
 # does is what is measured, not asserted.
-# Usage: compare.sh STRATEGY [MiB [fresh|full [SETTING...]]]
+# Usage: compare.sh STRATEGY [MiB [fresh|full|thp [SETTING...]]]
 #                                                  (default 64 fresh)
 # SETTINGs, for experiments with the daemon strategies: KEY=VALUE lines
 # for contigd.conf (batch=1024), or submission=ioctl (CONTIG_SUBMISSION).
@@ -60,7 +64,15 @@ collapse) hint=collapse ;;
 rfc | contigd) hint=now ;;
 *) fail "usage: compare.sh baseline|collapse|rfc|contigd [MiB]" ;;
 esac
-case $scenario in fresh | full) ;; *) fail "scenario $scenario: not fresh or full" ;; esac
+thp_args=
+case $scenario in
+fresh | full) ;;
+thp)
+	echo always >/sys/kernel/mm/transparent_hugepage/enabled || fail "cannot set THP=always"
+	thp_args="--thp-blocks $((mib / 4))"
+	;;
+*) fail "scenario $scenario: not fresh, full or thp" ;;
+esac
 command -v contig_workload_static >/dev/null || fail "no contig_workload_static in /guest"
 
 # full: a filler of all but 512 MiB of MemFree (contig_scatter faults the
@@ -96,7 +108,7 @@ fi
 
 wrc=0
 out=$(CONTIGD_RUNTIME_DIR=$rd CONTIG_TIMEOUT_MS=1200000 \
-	contig_workload_static --mib "$mib" --writers 2 --hint "$hint" --json) || wrc=$?
+	contig_workload_static --mib "$mib" --writers 2 --hint "$hint" $thp_args --json) || wrc=$?
 echo "compare: $strategy: workload (exit $wrc): $out"
 case $wrc in 0 | 3) ;; *) fail "the workload exited with $wrc" ;; esac
 
@@ -139,6 +151,8 @@ fi
 before=$(obj before "$out")
 after=$(obj after "$out")
 errors=$(num integrity_errors "$out")
+thpj=$(obj thp "$out")
+[ -n "$thpj" ] || thpj={}
 misplaced=$(num misplaced_min "$out")
 changed=$(num changed "$out")
 [ -n "$after" ] && [ -n "$misplaced" ] && [ -n "$changed" ] ||
@@ -148,6 +162,6 @@ collapse) copies=$changed ops=$changed ;;
 *) copies=$((moves + 2 * exchanges)) ops=$((moves + exchanges)) ;;
 esac
 per=$(awk -v o="$ops" -v m="$misplaced" 'BEGIN { printf "%.3f", m ? o / m : 0 }')
-echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"profile\":$profile,\"micro\":$micro,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
+echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"strategy\":\"$strategy\",\"scenario\":\"$scenario\",\"mib\":$mib,\"before\":$before,\"after\":$after,\"misplaced_min\":$misplaced,\"pages_changed\":$changed,\"pages_moved\":$copies,\"moves\":$moves,\"exchanges\":$exchanges,\"page_ops\":$ops,\"ops_per_misplaced\":$per,\"wall_s\":$(num hint_seconds "$out"),\"integrity_errors\":$errors,\"profile\":$profile,\"thp\":$thpj,\"micro\":$micro,\"hint_error\":\"$(printf '%s\n' "$out" | sed -n 's/.*"hint_error":"\([^"]*\)".*/\1/p')\"}"
 [ "$errors" = 0 ] || fail "$errors integrity errors"
 echo "compare: ok"
