@@ -34,13 +34,7 @@
 
 #include "contig_ioctl.h"
 #include "guest_fidelity.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#define KPF_THP_BIT (1ULL << 22)
-#define BLOCK (2UL << 20)
-#define NPG (BLOCK / PG)
+#include "guest_thp.h"
 
 struct blk {
 	char *raw;
@@ -48,43 +42,12 @@ struct blk {
 	uint64_t pfn[NPG]; /* frames of the split block */
 };
 
-static bool is_thp(const void *va)
-{
-	uint64_t fl = 0;
-
-	return !kpageflags(frame(va), &fl, 1) && (fl & KPF_THP_BIT);
-}
-
 static double now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-/* AnonHugePages (KiB) of the VMA that holds va, -1 if not found. */
-static long anon_huge_kib(const void *va)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	unsigned long lo, hi;
-	bool in = false;
-	char line[256];
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)va >= lo && (uintptr_t)va < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-			break;
-	}
-	fclose(f);
-	return kib;
 }
 
 /* Split the THP at h in place (its frames stay); 0 or the op's result. */

@@ -35,29 +35,17 @@
 
 #include "contig_ioctl.h"
 #include "guest_fidelity.h"
+#include "guest_thp.h"
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#define KPF_THP_BIT (1ULL << 22)
 #define KPF_HEAD_BIT (1ULL << 15)
 #define KPF_TAIL_BIT (1ULL << 16)
 #define MTHP_64K "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
-#define BLOCK (2UL << 20)
-#define NPG (BLOCK / PG)
 
 struct thp {
 	char *raw;
 	char *h; /* the 2 MiB-aligned block */
 	uint64_t pfn[NPG]; /* frames before the op */
 };
-
-static bool is_thp(const void *va)
-{
-	uint64_t fl = 0;
-
-	return !kpageflags(frame(va), &fl, 1) && (fl & KPF_THP_BIT);
-}
 
 /* A THP painted with seed + page index; SKIP when none can be had. */
 static int thp_make(struct thp *t, uint64_t seed)
@@ -215,30 +203,6 @@ static int t_move_split_a(void)
 	r |= thp_check(&t, 400, 100);
 	munmap(t.raw, 2 * BLOCK);
 	return r;
-}
-
-/* AnonHugePages of the VMA holding va, in KiB (-1: not found). */
-static long anon_huge_kib(const void *va)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	unsigned long lo, hi;
-	bool in = false;
-	char line[256];
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)va >= lo && (uintptr_t)va < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-			break;
-	}
-	fclose(f);
-	return kib;
 }
 
 /* Every page of the n at h intact, page i on frame base + i. */
