@@ -229,9 +229,12 @@ static void gauge(FILE *f, const char *name, const char *help, uint64_t v)
 
 int stats_format(const struct stats *s, FILE *f)
 {
+	struct cost_model prior;
+	const double *prior_ns = prior.prior_ns;
 	uint64_t cum = 0;
 	unsigned int i;
 
+	cost_init(&prior);
 	head(f, "build_info", "gauge", "The version of contigd (always 1).");
 	fprintf(f, "contigd_build_info{version=\"%s\"} 1\n", CONTIG_VERSION);
 	gauge(f, "start_time_seconds",
@@ -337,16 +340,16 @@ int stats_format(const struct stats *s, FILE *f)
 	for (i = 0; i < STATS_PHASE_COUNT; i++)
 		fprintf(f, "contigd_pass_phase_seconds_total{phase=\"%s\"} %.6f\n",
 			phase_names[i], s->phase_seconds[i]);
-	if (s->op_cost_set) {
-		head(f, "op_cost_seconds", "gauge",
-		     "Expected time of one op by kind, as the planner weighs it.");
-		for (i = 0; i < COST_KINDS; i++)
-			fprintf(f, "contigd_op_cost_seconds{kind=\"%s\"} %.9f\n",
-				cost_kind_name(i), s->op_cost_ns[i] / 1e9);
-		gauge(f, "op_cost_batches",
-		      "Batches the op times are fitted to (0: the prior).",
-		      s->cost_batches);
-	}
+	/* Before any timed pass (or with the collapse backend): the prior. */
+	head(f, "op_cost_seconds", "gauge",
+	     "Expected time of one op by kind, as the planner weighs it.");
+	for (i = 0; i < COST_KINDS; i++)
+		fprintf(f, "contigd_op_cost_seconds{kind=\"%s\"} %.9f\n",
+			cost_kind_name(i),
+			(s->op_cost_set ? s->op_cost_ns[i] : prior_ns[i]) / 1e9);
+	gauge(f, "op_cost_batches",
+	      "Batches the op times are fitted to (0: the prior).",
+	      s->op_cost_set ? s->cost_batches : 0);
 	return ferror(f) ? -EIO : 0;
 }
 
